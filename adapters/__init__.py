@@ -1,0 +1,1 @@
+"""Chat adapters: render engine results for a platform; they know no model."""

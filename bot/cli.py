@@ -1,0 +1,250 @@
+"""The `tradethehype` command line: digest, signal, why, demo.
+
+Errors a user can cause print one line on stderr and exit with code 2; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from engine.symbols import SymbolIndex
+
+from adapters.console import render_digest, render_ticker_view, render_why
+from bot.config import Config, load_config, with_overrides
+from bot.wiring import open_engine
+from engine.clock import Clock, FixedClock, SystemClock
+from engine.errors import UserError
+from engine.pipeline import check_query
+from engine.serialize import digest_to_dict, signal_to_dict
+
+log = logging.getLogger("tradethehype")
+
+EXIT_USER_ERROR = 2
+DEMO_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # a Friday, 10:30 in New York
+
+
+def _parse_at(value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO-8601 time (e.g. 2026-11-20T14:30:00+00:00)"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _common(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
+    p.add_argument("--config", type=Path, help="TOML config (default: ./config.toml if present)")
+    p.add_argument("--db", help="store file (overrides [store] path)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    if not engine:
+        return
+    p.add_argument(
+        "--feeds", nargs="+", metavar="URL|FILE|DIR", help="news sources (override [news] feeds)"
+    )
+    p.add_argument("--prices-csv", metavar="DIR", help="replay price bars from DIR/SYMBOL.csv")
+    p.add_argument(
+        "--at", type=_parse_at, metavar="ISO-TIME", help="run as if it were this time (replay)"
+    )
+    p.add_argument("--backend", choices=("finbert", "lite"), help="sentiment backend")
+    p.add_argument("--model", help="sentiment model (hub id or local path)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradethehype",
+        description="Turn fresh financial news into trading signals.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("digest", help="build the digest now and print it")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true", help="record nothing in the store")
+
+    p = sub.add_parser("signal", help="the on-demand view of one ticker (records nothing)")
+    p.add_argument("ticker", help="ticker or company name: TSLA, $TSLA, Tesla")
+    _common(p)
+
+    p = sub.add_parser("why", help="how the latest signal for a ticker was made")
+    p.add_argument("ticker")
+    _common(p, engine=False)
+
+    p = sub.add_parser("demo", help="the main job offline on bundled sample data")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    p.add_argument("--json", action="store_true", help="print the digest as JSON")
+    return parser
+
+
+def _config_for(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    news: dict[str, object] = {}
+    prices: dict[str, object] = {}
+    sentiment: dict[str, object] = {}
+    store: dict[str, object] = {}
+    if getattr(args, "feeds", None):
+        news["feeds"] = list(args.feeds)
+    if getattr(args, "prices_csv", None):
+        prices.update(provider="csv", csv_dir=args.prices_csv)
+    if getattr(args, "backend", None):
+        sentiment["backend"] = args.backend
+        if args.backend == "lite" and not getattr(args, "model", None):
+            sentiment["model"] = ""
+    if getattr(args, "model", None):
+        sentiment["model"] = args.model
+    if getattr(args, "db", None):
+        store["path"] = args.db
+    return with_overrides(config, news=news, prices=prices, sentiment=sentiment, store=store)
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    at = getattr(args, "at", None)
+    return FixedClock(at) if at else SystemClock()
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+async def run_digest(config: Config, clock: Clock, *, dry_run: bool, as_json: bool) -> int:
+    async with open_engine(config, clock=clock) as engine:
+        digest = await engine.build_digest(dry_run=dry_run)
+    if as_json:
+        _print(json.dumps(digest_to_dict(digest), indent=2) + "\n")
+    else:
+        _print(render_digest(digest))
+    return 0
+
+
+async def run_signal(config: Config, clock: Clock, query: str, *, as_json: bool) -> int:
+    check_query(query)
+    symbols = await asyncio.to_thread(SymbolIndex.load)
+    if symbols.resolve(query.strip()) is None:
+        raise UserError(f"unknown ticker or company {query.strip()!r}")
+    async with open_engine(config, clock=clock, symbols=symbols) as engine:
+        view = await engine.ticker_view(query)
+    if as_json:
+        doc = {
+            "symbol": view.symbol,
+            "name": view.name,
+            "generated_at": view.generated_at.isoformat(),
+            "backend": view.backend,
+            "signal": signal_to_dict(view.signal) if view.signal else None,
+            "reason": view.reason,
+            "failed_sources": view.failures,
+        }
+        _print(json.dumps(doc, indent=2) + "\n")
+    else:
+        _print(render_ticker_view(view))
+    return 0
+
+
+async def run_why(config: Config, query: str) -> int:
+    from engine.store import Store
+
+    check_query(query)
+    symbols = await asyncio.to_thread(SymbolIndex.load)
+    found = symbols.resolve(query.strip())
+    if found is None:
+        raise UserError(f"unknown ticker or company {query.strip()!r}")
+    symbol = found[0]
+    if not await asyncio.to_thread(Path(config.store.path).expanduser().exists):
+        _print(f"No signal recorded for {symbol} yet (no store at {config.store.path}).\n")
+        return 1
+    async with await Store.open(config.store.path) as store:
+        last = await store.latest_signal(symbol)
+    if last is None:
+        _print(f"No signal recorded for {symbol} yet.\n")
+        return 1
+    _print(render_why(last.payload))
+    return 0
+
+
+@dataclass(frozen=True)
+class DemoData:
+    news: Path
+    prices: Path
+
+
+def demo_data() -> DemoData:
+    root = Path(str(resources.files("bot") / "sample"))
+    return DemoData(news=root / "news", prices=root / "prices")
+
+
+def demo_config(store_path: str) -> Config:
+    data = demo_data()
+    return with_overrides(
+        Config(source="demo"),
+        news={"feeds": [str(data.news)], "ticker_feeds": []},
+        prices={"provider": "csv", "csv_dir": str(data.prices)},
+        sentiment={"backend": "lite", "model": ""},
+        store={"path": store_path},
+    )
+
+
+async def run_demo(as_json: bool) -> int:
+    """The main job on bundled sample data at a fixed replay clock, in a fresh store."""
+    clock = FixedClock(DEMO_AT)
+    with tempfile.TemporaryDirectory(prefix="tradethehype-demo-") as tmp:
+        config = demo_config(str(Path(tmp) / "demo.db"))
+        async with open_engine(config, clock=clock) as engine:
+            digest = await engine.build_digest()
+            if as_json:
+                _print(json.dumps(digest_to_dict(digest), indent=2) + "\n")
+                return 0
+            _print(render_digest(digest))
+            if not digest.signals:
+                return 0
+            top = digest.signals[0].symbol
+            _print(f"\n$ tradethehype signal {top}\n")
+            _print(render_ticker_view(await engine.ticker_view(top)))
+            _print(f"\n$ tradethehype why {top}\n")
+            payload = await engine.explain(top)
+            _print(render_why(payload) if payload else f"No signal recorded for {top}.\n")
+    return 0
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return await run_demo(args.json)
+    config = _config_for(args)
+    if args.command == "digest":
+        return await run_digest(config, _clock(args), dry_run=args.dry_run, as_json=args.json)
+    if args.command == "signal":
+        return await run_signal(config, _clock(args), args.ticker, as_json=args.json)
+    if args.command == "why":
+        return await run_why(config, args.ticker)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "urllib3", "yfinance", "peewee", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_dispatch(args))
+    except UserError as exc:
+        print(f"tradethehype: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

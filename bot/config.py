@@ -1,0 +1,218 @@
+"""Configuration: one TOML file, validated against typed sections.
+
+Every key has a default (documented in config.example.toml). Unknown sections or keys, and values of
+the wrong type, are errors that name the key, the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+@dataclass(frozen=True)
+class NewsConfig:
+    feeds: list[str] = field(default_factory=list)
+    ticker_feeds: list[str] = field(default_factory=list)
+    max_age_hours: float = 6.0
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    backend: str = "finbert"
+    model: str = "ProsusAI/finbert"
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class PricesConfig:
+    provider: str = "yfinance"
+    csv_dir: str = ""
+    max_quote_age_minutes: float = 30.0
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class SignalsConfig:
+    min_score: float = 0.3
+    max_per_digest: int = 10
+    cooldown_days: float = 7.0
+    sentiment_weight: float = 0.7
+    technical_weight: float = 0.3
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = "tradethehype.db"
+
+
+@dataclass(frozen=True)
+class Config:
+    news: NewsConfig = field(default_factory=NewsConfig)
+    sentiment: SentimentConfig = field(default_factory=SentimentConfig)
+    prices: PricesConfig = field(default_factory=PricesConfig)
+    signals: SignalsConfig = field(default_factory=SignalsConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    source: str = "built-in defaults"  # where the values came from, for messages
+
+
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sentiment", "backend"): ("finbert", "lite"),
+    ("prices", "provider"): ("yfinance", "csv"),
+}
+
+
+def _type_name(tp: Any) -> str:
+    if tp is float:
+        return "a number"
+    if tp is int:
+        return "a whole number"
+    if tp is str:
+        return "a string"
+    if tp is bool:
+        return "true or false"
+    if typing.get_origin(tp) is list:
+        return "a list of strings"
+    return str(tp)
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    expected = _type_name(tp)
+    if tp is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if tp is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if tp is str and isinstance(value, str):
+        return value
+    if tp is bool and isinstance(value, bool):
+        return value
+    if typing.get_origin(tp) is list and isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return list(value)
+    raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+
+
+def _section_types(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def parse_config(data: dict[str, Any], source: str) -> Config:
+    """Validate a parsed TOML document into a Config; errors name file, key and expectation."""
+    sections = {f.name: f for f in fields(Config) if f.name != "source"}
+    values: dict[str, Any] = {}
+    for section, body in data.items():
+        if section not in sections:
+            known = ", ".join(f"[{s}]" for s in sections)
+            raise ConfigError(f"{source}: unknown section [{section}] (known: {known})")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table")
+        cls = typing.get_type_hints(Config)[section]
+        assert is_dataclass(cls)
+        types_ = _section_types(cls)
+        kwargs: dict[str, Any] = {}
+        for key, value in body.items():
+            where = f"{source}: [{section}] {key}"
+            if key not in types_:
+                raise ConfigError(
+                    f"{source}: unknown key '{key}' in [{section}] "
+                    f"(known: {', '.join(sorted(types_))})"
+                )
+            kwargs[key] = _coerce(value, types_[key], where)
+            choices = CHOICES.get((section, key))
+            if choices and kwargs[key] not in choices:
+                raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {value!r}")
+        values[section] = cls(**kwargs)
+    config = Config(**values, source=source)
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    src = config.source
+    positive = {
+        "[news] max_age_hours": config.news.max_age_hours,
+        "[news] timeout_seconds": config.news.timeout_seconds,
+        "[sentiment] batch_size": config.sentiment.batch_size,
+        "[prices] max_quote_age_minutes": config.prices.max_quote_age_minutes,
+        "[prices] timeout_seconds": config.prices.timeout_seconds,
+        "[signals] max_per_digest": config.signals.max_per_digest,
+    }
+    for name, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{src}: {name}: expected a number above 0, got {value!r}")
+    s = config.signals
+    if s.cooldown_days < 0:
+        raise ConfigError(
+            f"{src}: [signals] cooldown_days: expected 0 or more, got {s.cooldown_days}"
+        )
+    if not 0 <= s.min_score <= 1:
+        raise ConfigError(f"{src}: [signals] min_score: expected 0 to 1, got {s.min_score}")
+    for name, w in (
+        ("sentiment_weight", s.sentiment_weight),
+        ("technical_weight", s.technical_weight),
+    ):
+        if w < 0:
+            raise ConfigError(f"{src}: [signals] {name}: expected 0 or more, got {w}")
+    if s.sentiment_weight + s.technical_weight <= 0:
+        raise ConfigError(f"{src}: [signals] sentiment_weight + technical_weight must be above 0")
+    for template in config.news.ticker_feeds:
+        if "{symbol}" not in template:
+            raise ConfigError(
+                f"{src}: [news] ticker_feeds: {template!r} has no {{symbol}} placeholder"
+            )
+    if config.prices.provider == "csv" and not config.prices.csv_dir:
+        raise ConfigError(f'{src}: [prices] csv_dir: required when provider = "csv"')
+
+
+def load_config(path: Path | None) -> Config:
+    """Load `path`, or ./config.toml if present, else the built-in defaults."""
+    if path is None:
+        if not DEFAULT_CONFIG.exists():
+            return Config()
+        path = DEFAULT_CONFIG
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))
+
+
+def with_overrides(config: Config, **sections: dict[str, Any]) -> Config:
+    """A copy of `config` with some keys replaced, e.g. with_overrides(c, store={"path": "x"})."""
+    changed: dict[str, Any] = {}
+    for name, updates in sections.items():
+        if updates:
+            changed[name] = replace(getattr(config, name), **updates)
+    updated = replace(config, **changed)
+    _check(updated)
+    return updated
+
+
+__all__ = [
+    "Config",
+    "NewsConfig",
+    "PricesConfig",
+    "SentimentConfig",
+    "SignalsConfig",
+    "StoreConfig",
+    "load_config",
+    "parse_config",
+    "with_overrides",
+]

@@ -1,0 +1,84 @@
+"""Builds the engine from configuration: the one place that picks concrete parts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from engine.symbols import SymbolIndex
+
+from bot.config import Config
+from engine.clock import Clock
+from engine.errors import ConfigError
+from engine.market import MarketCalendar
+from engine.news import NewsFetcher
+from engine.pipeline import EngineSettings, SignalEngine
+from engine.prices import CsvPriceProvider, PriceProvider, YFinancePriceProvider
+from engine.sentiment import SentimentBackend
+from engine.sentiment.loader import load_backend
+from engine.signals import Weights
+from engine.store import Store
+
+
+def settings_from(config: Config) -> EngineSettings:
+    s = config.signals
+    return EngineSettings(
+        feeds=tuple(config.news.feeds),
+        ticker_feeds=tuple(config.news.ticker_feeds),
+        max_age=timedelta(hours=config.news.max_age_hours),
+        min_score=s.min_score,
+        max_per_digest=s.max_per_digest,
+        cooldown_days=s.cooldown_days,
+        weights=Weights(s.sentiment_weight, s.technical_weight),
+    )
+
+
+def make_prices(config: Config, calendar: MarketCalendar) -> PriceProvider:
+    p = config.prices
+    if p.provider == "csv":
+        folder = Path(p.csv_dir).expanduser()
+        if not folder.is_dir():
+            raise ConfigError(f"{config.source}: [prices] csv_dir: {folder} is not a folder")
+        return CsvPriceProvider(folder, calendar, max_quote_age_minutes=p.max_quote_age_minutes)
+    return YFinancePriceProvider(
+        calendar, max_quote_age_minutes=p.max_quote_age_minutes, timeout=p.timeout_seconds
+    )
+
+
+async def make_sentiment(config: Config) -> SentimentBackend:
+    """Load the configured backend now (off the loop), so startup fails fast and clearly."""
+    s = config.sentiment
+    return await asyncio.to_thread(load_backend, s.backend, s.model, batch_size=s.batch_size)
+
+
+@asynccontextmanager
+async def open_engine(
+    config: Config,
+    *,
+    clock: Clock,
+    symbols: SymbolIndex | None = None,
+    sentiment: SentimentBackend | None = None,
+    prices: PriceProvider | None = None,
+) -> AsyncIterator[SignalEngine]:
+    """An engine wired from `config`; any part may be passed in ready-made (tests, demo)."""
+    symbols = symbols or await asyncio.to_thread(SymbolIndex.load)
+    prices = prices or make_prices(config, MarketCalendar())
+    sentiment = sentiment or await make_sentiment(config)
+    store = await Store.open(config.store.path)
+    news = NewsFetcher(timeout=config.news.timeout_seconds)
+    try:
+        yield SignalEngine(
+            settings=settings_from(config),
+            news=news,
+            symbols=symbols,
+            sentiment=sentiment,
+            prices=prices,
+            store=store,
+            clock=clock,
+        )
+    finally:
+        await news.close()
+        await store.close()

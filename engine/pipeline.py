@@ -1,0 +1,386 @@
+"""The signal engine: fresh news -> tickers -> sentiment -> live price and technicals -> levels.
+
+`SignalEngine` is built from injected parts (news fetcher, symbol index, sentiment backend, price
+provider, store, clock), so tests and the demo swap any of them. It knows no chat platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.clock import Clock
+from engine.errors import UnknownTicker
+from engine.models import Article, Digest, Direction, Levels, Quote, Signal, Technicals
+from engine.news import NewsFetcher, fresh_and_unique, ticker_feed_urls, title_key, url_key
+from engine.prices import PriceProvider, PriceSnapshot, PriceUnavailable
+from engine.sentiment import SentimentBackend
+from engine.serialize import signal_to_dict
+from engine.signals import Aggregate, Decision, Weights, aggregate, decide
+from engine.store import NewSignal, Store
+from engine.symbols import SymbolIndex
+from engine.technicals import levels as make_levels
+from engine.technicals import technical_score
+
+log = logging.getLogger(__name__)
+
+PRICE_CONCURRENCY = 4
+_QUERY_OK = re.compile(r"^\$?[A-Za-z0-9][A-Za-z0-9 .&'\-]{0,59}$")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    feeds: Sequence[str] = ()
+    ticker_feeds: Sequence[str] = ()
+    max_age: timedelta = timedelta(hours=6)
+    min_score: float = 0.3
+    max_per_digest: int = 10
+    cooldown_days: float = 7.0
+    weights: Weights = Weights()
+
+    @property
+    def half_life(self) -> timedelta:
+        return self.max_age / 2
+
+
+@dataclass
+class TickerView:
+    """The on-demand view of one ticker: what the news says, price, levels; nothing recorded."""
+
+    symbol: str
+    name: str
+    backend: str
+    generated_at: datetime
+    signal: Signal | None  # None when the news does not make a signal
+    reason: str  # why there is (or is not) a signal
+    aggregate: Aggregate | None
+    quote: Quote | None
+    technicals: Technicals | None
+    max_age: timedelta
+    failures: list[dict[str, str]] = field(default_factory=list)
+    cooldown: str = ""
+
+
+@dataclass
+class _Candidate:
+    symbol: str
+    name: str
+    agg: Aggregate
+    snapshot: PriceSnapshot | None = None
+    technicals: Technicals | None = None
+    decision: Decision | None = None
+
+
+def check_query(query: str) -> str:
+    """A ticker or company name as typed by a user; raises UnknownTicker with one line."""
+    q = (query or "").strip()
+    if not q:
+        raise UnknownTicker("no ticker given: try e.g. TSLA, $AAPL or Tesla")
+    if len(q) > 60:
+        raise UnknownTicker(f"'{q[:20]}...' is too long for a ticker or company name")
+    if not _QUERY_OK.match(q):
+        shown = q if len(q) <= 30 else q[:30] + "..."
+        raise UnknownTicker(f"{shown!r} is not a ticker or company name")
+    return q
+
+
+class SignalEngine:
+    def __init__(
+        self,
+        *,
+        settings: EngineSettings,
+        news: NewsFetcher,
+        symbols: SymbolIndex,
+        sentiment: SentimentBackend,
+        prices: PriceProvider,
+        store: Store,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.news = news
+        self.symbols = symbols
+        self.sentiment = sentiment
+        self.prices = prices
+        self.store = store
+        self.clock = clock
+
+    @property
+    def backend_label(self) -> str:
+        return f"{self.sentiment.name} ({self.sentiment.model_id})"
+
+    # -- the digest -------------------------------------------------------------------------
+
+    async def build_digest(self, *, dry_run: bool = False) -> Digest:
+        """Build the digest now; unless dry_run, record what it issues (the cooldown reads it)."""
+        now = self.clock.now()
+        s = self.settings
+        t0 = time.perf_counter()
+        batch = await self.news.fetch(list(s.feeds), now, s.max_age)
+        log.info(
+            "Found %d recent articles (%d read, %d stale, %d duplicates, %d feeds failed)"
+            " in %.1f s",
+            len(batch.articles),
+            batch.total,
+            batch.stale,
+            batch.duplicates,
+            len(batch.failures),
+            time.perf_counter() - t0,
+        )
+        failures = [{"source": f.source, "error": f.error} for f in batch.failures]
+        by_symbol = self._group_by_symbol(batch.articles)
+        candidates = await self._score(by_symbol, now)
+        log.info("Found %d unique symbol opportunities", len(candidates))
+
+        skipped: list[dict[str, str]] = []
+        w = s.weights.normalised()
+        reachable: list[_Candidate] = []
+        for c in candidates:
+            # even a perfect technical score could not lift this one over the threshold
+            if abs(w.sentiment * c.agg.sentiment) + w.technical < s.min_score:
+                skipped.append({"symbol": c.symbol, "reason": "news too weak or mixed"})
+            else:
+                reachable.append(c)
+        log.info("Filtered to %d with strong enough news", len(reachable))
+
+        await self._price(reachable, now, failures, skipped)
+        decided: list[_Candidate] = []
+        for c in reachable:
+            if c.snapshot is None:
+                continue
+            c.decision = decide(
+                c.agg, c.technicals.score if c.technicals else 0.0, s.weights, s.min_score
+            )
+            if c.decision.direction is None:
+                skipped.append({"symbol": c.symbol, "reason": c.decision.reason})
+            else:
+                decided.append(c)
+        decided.sort(key=lambda c: abs(c.decision.combined) if c.decision else 0, reverse=True)
+
+        signals: list[Signal] = []
+        for c in decided:
+            assert c.decision is not None and c.decision.direction is not None
+            verdict = await self.store.cooldown(
+                c.symbol, c.decision.direction, now, s.cooldown_days
+            )
+            if not verdict.allowed:
+                skipped.append({"symbol": c.symbol, "reason": verdict.note})
+                continue
+            if len(signals) >= s.max_per_digest:
+                skipped.append({"symbol": c.symbol, "reason": "over signals.max_per_digest"})
+                continue
+            sig = self._make_signal(c, c.decision.direction)
+            sig.reversal = verdict.reversal
+            signals.append(sig)
+
+        if not dry_run:
+            recorded = await self.store.record_signals(
+                [self._to_record(sig, now) for sig in signals], now, s.cooldown_days
+            )
+            kept = {r.symbol for r, _ in recorded}
+            for sig in signals:
+                if sig.symbol not in kept:
+                    skipped.append(
+                        {"symbol": sig.symbol, "reason": "recorded by another digest a moment ago"}
+                    )
+            signals = [sig for sig in signals if sig.symbol in kept]
+            await self.store.remember_articles(
+                [
+                    (a, url_key(a.url) if a.url else None, title_key(a.title, a.source))
+                    for a in batch.articles
+                ],
+                now,
+            )
+        log.info("Generated %d signals in %.1f s", len(signals), time.perf_counter() - t0)
+        return Digest(
+            generated_at=now,
+            backend=self.backend_label,
+            signals=signals,
+            skipped=skipped,
+            failed_sources=failures,
+            articles_seen=len(batch.articles),
+        )
+
+    # -- one ticker on demand ---------------------------------------------------------------
+
+    def resolve(self, query: str) -> tuple[str, str]:
+        q = check_query(query)
+        found = self.symbols.resolve(q)
+        if found is None:
+            raise UnknownTicker(f"unknown ticker or company {q!r}")
+        return found
+
+    async def ticker_view(self, query: str) -> TickerView:
+        """What the news says about one ticker, its price and levels. Records nothing."""
+        symbol, name = self.resolve(query)
+        now = self.clock.now()
+        s = self.settings
+        general, specific = await asyncio.gather(
+            self.news.fetch(list(s.feeds), now, s.max_age),
+            self.news.fetch(ticker_feed_urls(s.ticker_feeds, symbol), now, s.max_age),
+        )
+        failures = [
+            {"source": f.source, "error": f.error} for f in general.failures + specific.failures
+        ]
+        mentioned = self._group_by_symbol(general.articles).get(symbol, [])
+        articles, _, _ = fresh_and_unique(mentioned + specific.articles, now, s.max_age)
+        view = TickerView(
+            symbol, name, self.backend_label, now, None, "", None, None, None, s.max_age, failures
+        )
+        candidates = await self._score({symbol: articles}, now)
+        if not candidates:
+            view.reason = f"no fresh news on {symbol} in the last {_hours(s.max_age)}"
+            return view
+        c = candidates[0]
+        view.aggregate = c.agg
+        skipped: list[dict[str, str]] = []
+        await self._price([c], now, failures, skipped)
+        if c.snapshot is None:
+            view.reason = skipped[0]["reason"] if skipped else "price unavailable"
+            return view
+        view.quote, view.technicals = c.snapshot.quote, c.technicals
+        c.decision = decide(
+            c.agg, c.technicals.score if c.technicals else 0.0, s.weights, s.min_score
+        )
+        view.reason = c.decision.reason
+        if c.decision.direction is not None:
+            view.signal = self._make_signal(c, c.decision.direction)
+            verdict = await self.store.cooldown(symbol, c.decision.direction, now, s.cooldown_days)
+            view.signal.reversal = verdict.reversal
+            view.cooldown = verdict.note
+        return view
+
+    async def explain(self, query: str) -> dict[str, Any] | None:
+        """The stored explanation of the latest signal for a ticker, or None."""
+        symbol, _ = self.resolve(query)
+        last = await self.store.latest_signal(symbol)
+        return None if last is None else last.payload
+
+    # -- shared steps -----------------------------------------------------------------------
+
+    def _group_by_symbol(self, articles: Sequence[Article]) -> dict[str, list[Article]]:
+        grouped: dict[str, list[Article]] = defaultdict(list)
+        for art in articles:
+            for m in self.symbols.extract(art.title, art.feed_tickers):
+                if m.role == "subject":
+                    grouped[m.symbol].append(art)
+        return dict(grouped)
+
+    async def _score(self, by_symbol: dict[str, list[Article]], now: datetime) -> list[_Candidate]:
+        unique: dict[str, Article] = {}
+        for arts in by_symbol.values():
+            for a in arts:
+                unique.setdefault(a.title, a)
+        if not unique:
+            return []
+        titles = list(unique)
+        t0 = time.perf_counter()
+        results = await self.sentiment.classify(titles)
+        log.info(
+            "Scored %d headlines with %s in %.1f s",
+            len(titles),
+            self.sentiment.name,
+            time.perf_counter() - t0,
+        )
+        by_title = dict(zip(titles, results, strict=True))
+        out: list[_Candidate] = []
+        for symbol, arts in by_symbol.items():
+            if not arts:
+                continue
+            agg = aggregate([(a, by_title[a.title]) for a in arts], now, self.settings.half_life)
+            out.append(_Candidate(symbol, self.symbols.name_of(symbol) or symbol, agg))
+        return out
+
+    async def _price(
+        self,
+        candidates: Sequence[_Candidate],
+        now: datetime,
+        failures: list[dict[str, str]],
+        skipped: list[dict[str, str]],
+    ) -> None:
+        sem = asyncio.Semaphore(PRICE_CONCURRENCY)
+
+        async def one(c: _Candidate) -> None:
+            async with sem:
+                try:
+                    c.snapshot = await self.prices.snapshot(c.symbol, now)
+                except PriceUnavailable as exc:
+                    failures.append({"source": f"prices ({self.prices.name})", "error": str(exc)})
+                    skipped.append({"symbol": c.symbol, "reason": f"price unavailable: {exc}"})
+                    return
+            c.technicals = technical_score(c.snapshot.bars, c.snapshot.quote.last)
+
+        await asyncio.gather(*(one(c) for c in candidates))
+
+    def _make_signal(self, c: _Candidate, direction: Direction) -> Signal:
+        assert c.snapshot is not None and c.decision is not None
+        quote = c.snapshot.quote
+        lv: Levels | None = None
+        if not quote.stale:
+            lv = make_levels(direction, quote.last, c.technicals.atr14 if c.technicals else None)
+        return Signal(
+            symbol=c.symbol,
+            name=c.name,
+            direction=direction,
+            score=round(c.decision.combined, 4),
+            confidence=round(c.decision.confidence, 4),
+            sentiment=round(c.agg.sentiment, 4),
+            technical=round(c.technicals.score if c.technicals else 0.0, 4),
+            quote=quote,
+            levels=lv,
+            technicals=c.technicals,
+            articles=c.agg.articles,
+            backend=self.backend_label,
+        )
+
+    def _to_record(self, sig: Signal, now: datetime) -> NewSignal:
+        payload = signal_to_dict(sig)
+        payload["generated_at"] = now.isoformat()
+        payload["explain"] = self._explanation(sig)
+        return NewSignal(
+            symbol=sig.symbol,
+            direction=sig.direction,
+            score=sig.score,
+            confidence=sig.confidence,
+            price=sig.quote.last if sig.quote else None,
+            price_as_of=sig.quote.as_of if sig.quote else None,
+            entry=sig.levels.entry if sig.levels else None,
+            stop=sig.levels.stop if sig.levels else None,
+            target=sig.levels.target if sig.levels else None,
+            backend=sig.backend,
+            payload=payload,
+        )
+
+    def _explanation(self, sig: Signal) -> dict[str, Any]:
+        w = self.settings.weights.normalised()
+        t = sig.technicals
+        return {
+            "weights": {"sentiment": round(w.sentiment, 4), "technical": round(w.technical, 4)},
+            "min_score": self.settings.min_score,
+            "half_life_hours": self.settings.half_life.total_seconds() / 3600,
+            "technicals": None
+            if t is None
+            else {
+                "rsi14": t.rsi14,
+                "sma20": t.sma20,
+                "sma50": t.sma50,
+                "atr14": t.atr14,
+                "score": t.score,
+                "notes": list(t.notes),
+            },
+            "levels_formula": sig.levels.formula
+            if sig.levels
+            else "no levels: the price was stale",
+            "article_weights": [round(a.weight, 4) for a in sig.articles],
+        }
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h"

@@ -1,0 +1,16 @@
+"""Sentiment backends: `finbert` (transformers) and `lite` (MiniLM embeddings + a small head)."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from engine.models import Sentiment
+
+
+class SentimentBackend(Protocol):
+    name: str  # "finbert" or "lite"
+    model_id: str  # hub id or path shown to users
+
+    async def classify(self, texts: Sequence[str]) -> list[Sentiment]:
+        """Class probabilities for each text, in input order. Runs model work off the loop."""
+        ...

@@ -1,0 +1,193 @@
+"""Choosing, locating and loading a sentiment backend.
+
+`load_backend` is the one entry point: it builds the backend named in the config and loads its
+model straight away, so a missing model stops the bot at startup with one line that says what
+to do, never on the first headline.
+
+Hub ids are resolved offline first. Only when no local copy exists and offline mode is not
+requested do we probe the hub with a short timeout before letting transformers download:
+transformers' own retries take about 45 s to give up on a machine without network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from engine.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from engine.sentiment import SentimentBackend
+
+T = TypeVar("T")
+
+BACKENDS = ("finbert", "lite")
+HUB_PROBE_TIMEOUT = 3.0  # seconds
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+_TRUE = {"1", "true", "yes", "on"}
+_USE_LITE = 'or use backend = "lite"'
+
+
+def load_backend(name: str, model: str | None = None, *, batch_size: int = 32) -> SentimentBackend:
+    """Build and load the backend `name` ("finbert" or "lite").
+
+    `model`: for finbert a hub id or a local folder (default "ProsusAI/finbert"); for lite a
+    path to a head file (default: the head shipped in engine/data). Raises BackendUnavailable
+    with a one-line message when the backend cannot load.
+    """
+    key = name.strip().lower()
+    if key == "finbert":
+        try:
+            from engine.sentiment.finbert import DEFAULT_MODEL, FinBertBackend
+        except ImportError as err:
+            raise missing_package(key, err) from err
+
+        finbert = FinBertBackend(model or DEFAULT_MODEL, batch_size=batch_size)
+        finbert.load()
+        return finbert
+    if key == "lite":
+        try:
+            from engine.sentiment.lite import LiteBackend
+        except ImportError as err:
+            raise missing_package(key, err) from err
+
+        lite = LiteBackend(Path(model).expanduser() if model else None, batch_size=batch_size)
+        lite.load()
+        return lite
+    raise BackendUnavailable(
+        f"unknown sentiment backend {name!r}: set [sentiment] backend to one of "
+        + ", ".join(repr(b) for b in BACKENDS)
+    )
+
+
+def cpu_threads() -> int:
+    """CPUs this process may run on (respects taskset / container CPU sets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def configure_torch_threads() -> None:
+    """Give torch one intra-op thread per usable CPU (its default ignores CPU affinity)."""
+    import torch
+
+    wanted = cpu_threads()
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """First non-empty line of an error message, shortened for a one-line user message."""
+    for line in str(text).splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 3] + "..."
+    return type(text).__name__ if isinstance(text, BaseException) else ""
+
+
+def missing_package(backend: str, err: ImportError) -> BackendUnavailable:
+    package = getattr(err, "name", None) or one_line(err)
+    return BackendUnavailable(
+        f"sentiment backend {backend!r} needs the Python package {package!r}, which is not "
+        f"installed: install it (pip install {package}) or choose the other backend"
+    )
+
+
+def hub_offline() -> bool:
+    """True when the user asked huggingface_hub / transformers to stay offline."""
+    return any(
+        os.environ.get(var, "").strip().lower() in _TRUE
+        for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT) -> bool:
+    """Whether the model hub answers within `timeout` seconds (any HTTP status counts).
+
+    Runs in a daemon thread so a hanging DNS lookup cannot block startup.
+    """
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    answered: list[bool] = []
+
+    def probe() -> None:
+        try:
+            urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=timeout)
+            answered.append(True)
+        except urllib.error.HTTPError:
+            answered.append(True)
+        except (OSError, ValueError):
+            answered.append(False)
+
+    thread = threading.Thread(target=probe, name="hub-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(answered and answered[0])
+
+
+def looks_like_hub_id(model: str) -> bool:
+    """True for "ProsusAI/finbert" or "bert-base-uncased"; not "./x", "/abs/path" or "~/x"."""
+    return bool(_HUB_ID.match(model))
+
+
+def load_pretrained(backend: str, model: str, load: Callable[[str, bool], T]) -> T:
+    """Load `model` (local folder or hub id) with `load(source, local_files_only)`.
+
+    A local folder loads with local_files_only=True. A hub id is tried from the local cache
+    first; it is downloaded only when the hub is not switched off (HF_HUB_OFFLINE) and answers
+    a quick probe. Every failure becomes a one-line BackendUnavailable.
+    """
+    prefix = f"sentiment backend {backend!r}"
+    path = Path(model).expanduser()
+    if path.exists() or not looks_like_hub_id(model):
+        if not path.is_dir():
+            problem = "is not a folder" if path.exists() else "does not exist"
+            raise BackendUnavailable(
+                f"{prefix}: model path {str(path)!r} {problem}: set [sentiment] model to a folder "
+                f"saved with save_pretrained or to a hub id, {_USE_LITE}"
+            )
+        try:
+            return load(str(path), True)
+        except BackendUnavailable:
+            raise
+        except Exception as err:  # noqa: BLE001 - any loader error is reported the same way
+            raise BackendUnavailable(
+                f"{prefix} could not load model from {str(path)!r}: {one_line(err)} "
+                f"(set [sentiment] model to a working model folder, {_USE_LITE})"
+            ) from err
+
+    try:
+        return load(model, True)
+    except BackendUnavailable:
+        raise
+    except Exception:  # noqa: BLE001 - not cached (or cached partly): try the hub below
+        pass
+
+    advice = (
+        "download it once with network access, set [sentiment] model to a local path, " + _USE_LITE
+    )
+    if hub_offline():
+        raise BackendUnavailable(
+            f"{prefix} could not load model {model!r} (no local copy and HF_HUB_OFFLINE is set): "
+            + advice
+        )
+    if not hub_reachable():
+        raise BackendUnavailable(
+            f"{prefix} could not load model {model!r} (no local copy and the hub is "
+            f"unreachable): {advice}"
+        )
+    try:
+        return load(model, False)
+    except BackendUnavailable:
+        raise
+    except Exception as err:  # noqa: BLE001
+        raise BackendUnavailable(
+            f"{prefix} could not download model {model!r}: {one_line(err)} (check the id, "
+            f"set [sentiment] model to a local path, {_USE_LITE})"
+        ) from err

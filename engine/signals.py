@@ -1,0 +1,97 @@
+"""Signals: aggregate headline sentiment per symbol and combine it with technicals.
+
+sentiment  = sum(w_i * polarity_i) / sum(w_i), polarity = P(positive) - P(negative),
+             w_i = confidence_i x recency_i, confidence = the winning class's probability,
+             recency = 0.5 ** (age / half_life)
+combined   = sentiment_weight x sentiment + technical_weight x technical (weights normalised)
+direction  = the sign of the combined score; the news must point the same way
+confidence = the weighted probability that the headlines support that direction
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.models import Article, Direction, ScoredArticle, Sentiment
+
+
+@dataclass(frozen=True)
+class Weights:
+    sentiment: float = 0.7
+    technical: float = 0.3
+
+    def normalised(self) -> Weights:
+        total = self.sentiment + self.technical
+        return Weights(self.sentiment / total, self.technical / total)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    sentiment: float  # in [-1, 1]
+    support_positive: float  # weighted P(positive)
+    support_negative: float  # weighted P(negative)
+    articles: list[ScoredArticle]
+
+
+def recency_weight(published: datetime, now: datetime, half_life: timedelta) -> float:
+    age = max((now - published).total_seconds(), 0.0)
+    return float(0.5 ** (age / half_life.total_seconds()))
+
+
+def aggregate(
+    scored: Sequence[tuple[Article, Sentiment]], now: datetime, half_life: timedelta
+) -> Aggregate:
+    items: list[ScoredArticle] = []
+    total = pos = neg = polar = 0.0
+    for article, sentiment in scored:
+        confidence = max(sentiment.scores.values()) if sentiment.scores else 0.0
+        weight = confidence * recency_weight(article.published, now, half_life)
+        items.append(ScoredArticle(article, sentiment, round(weight, 4)))
+        total += weight
+        polar += weight * sentiment.polarity
+        pos += weight * sentiment.scores.get("positive", 0.0)
+        neg += weight * sentiment.scores.get("negative", 0.0)
+    items.sort(key=lambda s: s.weight, reverse=True)
+    if total <= 0:
+        return Aggregate(0.0, 0.0, 0.0, items)
+    return Aggregate(polar / total, pos / total, neg / total, items)
+
+
+@dataclass(frozen=True)
+class Decision:
+    direction: Direction | None  # None: no signal
+    combined: float
+    confidence: float
+    reason: str  # why there is no signal, or a summary of why there is
+
+
+def decide(agg: Aggregate, technical: float, weights: Weights, min_score: float) -> Decision:
+    w = weights.normalised()
+    combined = w.sentiment * agg.sentiment + w.technical * technical
+    direction: Direction = "bullish" if combined > 0 else "bearish"
+    confidence = agg.support_positive if direction == "bullish" else agg.support_negative
+    if not agg.articles:
+        return Decision(None, combined, 0.0, "no fresh headlines")
+    if abs(combined) < min_score:
+        return Decision(
+            None,
+            combined,
+            confidence,
+            f"combined score {combined:+.2f} is below the threshold {min_score:.2f}",
+        )
+    if (agg.sentiment > 0) != (combined > 0) or agg.sentiment == 0:
+        return Decision(
+            None,
+            combined,
+            confidence,
+            f"the news ({agg.sentiment:+.2f}) does not point the same way as the score",
+        )
+    return Decision(
+        direction,
+        combined,
+        confidence,
+        f"{w.sentiment:.0%} news {agg.sentiment:+.2f} + {w.technical:.0%} technicals "
+        f"{technical:+.2f} = {combined:+.2f}",
+    )

@@ -1,0 +1,321 @@
+"""The store: one SQLite file (aiosqlite), schema versioned, migrations applied at open.
+
+It remembers the articles seen and every signal issued (`signal_history`), which is what the
+cooldown reads: a symbol is not signalled again in the same direction within the cooldown; a flip
+of direction is allowed and marked as a reversal. Recording takes SQLite's write lock first
+(BEGIN IMMEDIATE), so two digests built at once never record the same signal twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from engine.errors import UserError
+from engine.models import Article, Direction
+
+MIGRATIONS: list[str] = [
+    # 1: articles seen and signals issued
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url_key TEXT,
+        title_key TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT NOT NULL,
+        source TEXT NOT NULL,
+        published TEXT NOT NULL,
+        first_seen TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX articles_title ON articles(title_key);
+    CREATE INDEX articles_url ON articles(url_key);
+    CREATE TABLE signal_history (
+        id INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('bullish', 'bearish')),
+        score REAL NOT NULL,
+        confidence REAL NOT NULL,
+        price REAL,
+        price_as_of TEXT,
+        entry REAL,
+        stop REAL,
+        target REAL,
+        reversal INTEGER NOT NULL DEFAULT 0,
+        backend TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX signal_history_symbol ON signal_history(symbol, created_at);
+    """,
+]
+
+
+@dataclass(frozen=True)
+class PastSignal:
+    id: int
+    symbol: str
+    direction: Direction
+    created_at: datetime
+    reversal: bool
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CooldownVerdict:
+    allowed: bool
+    reversal: bool
+    note: str  # why the cooldown let it through, or why not
+    last: PastSignal | None
+
+
+@dataclass(frozen=True)
+class NewSignal:
+    """What the store needs to record one signal."""
+
+    symbol: str
+    direction: Direction
+    score: float
+    confidence: float
+    price: float | None
+    price_as_of: datetime | None
+    entry: float | None
+    stop: float | None
+    target: float | None
+    backend: str
+    payload: dict[str, Any]
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+        self._db = db
+        self.path = path
+        self._lock = asyncio.Lock()  # one transaction at a time on this connection
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        target = str(path)
+        if target != ":memory:":
+            parent = Path(target).expanduser().parent
+            try:
+                await asyncio.to_thread(parent.mkdir, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(
+                    f"cannot create the store's folder {parent}: {exc.strerror}"
+                ) from None
+        try:
+            db = await aiosqlite.connect(target, timeout=30, isolation_level=None)
+        except Exception as exc:  # sqlite3.OperationalError and friends
+            raise UserError(f"cannot open the store {target}: {exc}") from None
+        db.row_factory = aiosqlite.Row
+        store = cls(db, target)
+        try:
+            await store._migrate()
+        except Exception:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _migrate(self) -> None:
+        try:
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            async with self._db.execute("PRAGMA user_version") as cur:
+                row = await cur.fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path} is not a TradeTheHype store: {exc}") from None
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise UserError(
+                f"{self.path} was written by a newer TradeTheHype (schema {version}); upgrade first"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, script.split(";")):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {number}")
+                await self._db.execute("COMMIT")
+            except Exception:
+                await self._db.execute("ROLLBACK")
+                raise
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- articles ---------------------------------------------------------------------------
+
+    async def remember_articles(
+        self, articles: Sequence[tuple[Article, str | None, str]], now: datetime
+    ) -> int:
+        """Record (article, url_key, title_key) rows not seen before; returns how many were new."""
+        async with self._lock:
+            return await self._remember_articles(articles, now)
+
+    async def _remember_articles(
+        self, articles: Sequence[tuple[Article, str | None, str]], now: datetime
+    ) -> int:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            before = self._db.total_changes
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO articles"
+                " (url_key, title_key, title, url, source, published, first_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (uk, tk, a.title, a.url, a.source, _iso(a.published), _iso(now))
+                    for a, uk, tk in articles
+                ],
+            )
+            added = self._db.total_changes - before
+            await self._db.execute("COMMIT")
+        except Exception:
+            await self._db.execute("ROLLBACK")
+            raise
+        return added
+
+    async def article_count(self) -> int:
+        async with self._db.execute("SELECT COUNT(*) FROM articles") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- signals ----------------------------------------------------------------------------
+
+    async def _last_signal(self, symbol: str) -> PastSignal | None:
+        async with self._db.execute(
+            "SELECT id, symbol, direction, created_at, reversal, payload FROM signal_history"
+            " WHERE symbol = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+            (symbol,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return PastSignal(
+            id=row["id"],
+            symbol=row["symbol"],
+            direction=row["direction"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            reversal=bool(row["reversal"]),
+            payload=json.loads(row["payload"]),
+        )
+
+    async def latest_signal(self, symbol: str) -> PastSignal | None:
+        return await self._last_signal(symbol)
+
+    async def cooldown(
+        self, symbol: str, direction: Direction, now: datetime, days: float
+    ) -> CooldownVerdict:
+        """May `symbol` be signalled `direction` at `now`? Reads only; see record_signals."""
+        last = await self._last_signal(symbol)
+        return _verdict(last, symbol, direction, now, days)
+
+    async def record_signals(
+        self, signals: Sequence[NewSignal], now: datetime, cooldown_days: float
+    ) -> list[tuple[NewSignal, CooldownVerdict]]:
+        """Record the signals the cooldown allows, in one transaction under the write lock.
+
+        Returns the recorded ones with their verdict; a signal another digest recorded first
+        (a race) is left out. The verdict's note is stored in the payload for `why`.
+        """
+        async with self._lock:
+            return await self._record_signals(signals, now, cooldown_days)
+
+    async def _record_signals(
+        self, signals: Sequence[NewSignal], now: datetime, cooldown_days: float
+    ) -> list[tuple[NewSignal, CooldownVerdict]]:
+        recorded: list[tuple[NewSignal, CooldownVerdict]] = []
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for sig in signals:
+                verdict = _verdict(
+                    await self._last_signal(sig.symbol),
+                    sig.symbol,
+                    sig.direction,
+                    now,
+                    cooldown_days,
+                )
+                if not verdict.allowed:
+                    continue
+                payload = dict(sig.payload, reversal=verdict.reversal, cooldown=verdict.note)
+                await self._db.execute(
+                    "INSERT INTO signal_history (symbol, direction, score, confidence, price,"
+                    " price_as_of, entry, stop, target, reversal, backend, created_at, payload)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        sig.symbol,
+                        sig.direction,
+                        sig.score,
+                        sig.confidence,
+                        sig.price,
+                        _iso(sig.price_as_of) if sig.price_as_of else None,
+                        sig.entry,
+                        sig.stop,
+                        sig.target,
+                        int(verdict.reversal),
+                        sig.backend,
+                        _iso(now),
+                        json.dumps(payload, sort_keys=True),
+                    ),
+                )
+                recorded.append((sig, verdict))
+            await self._db.execute("COMMIT")
+        except Exception:
+            await self._db.execute("ROLLBACK")
+            raise
+        return recorded
+
+    async def signal_rows(self, symbol: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM signal_history"
+        args: tuple[Any, ...] = ()
+        if symbol:
+            query += " WHERE symbol = ?"
+            args = (symbol,)
+        async with self._db.execute(query + " ORDER BY id", args) as cur:
+            rows = await cur.fetchall()
+        return [dict(r) for r in rows]
+
+
+def _verdict(
+    last: PastSignal | None, symbol: str, direction: Direction, now: datetime, days: float
+) -> CooldownVerdict:
+    window = timedelta(days=days)
+    if last is None:
+        return CooldownVerdict(True, False, f"no earlier signal on {symbol}", None)
+    age = now - last.created_at
+    when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    if age >= window:
+        return CooldownVerdict(
+            True,
+            False,
+            f"last {last.direction} signal on {symbol} was {when}, "
+            f"outside the {days:g}-day cooldown",
+            last,
+        )
+    if last.direction == direction:
+        return CooldownVerdict(
+            False, False, f"already signalled {direction} on {when} (cooldown {days:g} days)", last
+        )
+    return CooldownVerdict(
+        True, True, f"reversal: last signal was {last.direction} on {when}", last
+    )

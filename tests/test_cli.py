@@ -1,0 +1,119 @@
+"""The command line as a user meets it: the demo, digest --json twice, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import DEMO_AT, demo_data, main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("ticker", "message"),
+    [
+        ("XYZ123", "unknown ticker or company 'XYZ123'"),
+        ("", "no ticker given"),
+        ("A" * 500, "is too long for a ticker or company name"),
+        ("../../etc", "'../../etc' is not a ticker or company name"),
+        ("<b>x</b>", "is not a ticker or company name"),
+    ],
+)
+def test_signal_bad_ticker_one_line_exit_2_nothing_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ticker: str, message: str
+) -> None:
+    db = tmp_path / "store.db"
+    code, out, err = run(capsys, "signal", ticker, "--db", str(db), "--backend", "lite")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert not db.exists()
+
+
+def test_bad_config_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[signals]\nmin_scor = 0.4\n")
+    code, _, err = run(capsys, "digest", "--config", str(cfg))
+    assert code == 2
+    assert err.strip() == (
+        f"tradethehype: error: {cfg}: unknown key 'min_scor' in [signals] "
+        "(known: cooldown_days, max_per_digest, min_score, sentiment_weight, "
+        "technical_weight)"
+    )
+
+
+def test_missing_finbert_model_says_what_to_do(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys,
+        "digest",
+        "--backend",
+        "finbert",
+        "--model",
+        str(tmp_path / "no-such-model"),
+        "--db",
+        str(tmp_path / "s.db"),
+    )
+    assert code == 2
+    assert err.count("\n") == 1 and "finbert" in err and "lite" in err
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_demo_prints_signals_with_prices_levels_and_headlines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "sentiment: lite" in out
+    head, _, rest = out.partition("$ tradethehype signal ")
+    assert "$ tradethehype why " in rest
+    cards = [c for c in head.split("\n\n") if c[:2].rstrip(".").isdigit()]
+    with_levels = [c for c in cards if "entry " in c and "stop " in c and "target " in c]
+    assert len(with_levels) >= 3
+    for card in cards:
+        assert "price " in card and "https://example" in card  # price and the headlines
+        assert ("STALE" in card) != (card in with_levels)
+
+
+def test_digest_json_twice_on_sample_data_repeats_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = demo_data()
+    args = [
+        "digest",
+        "--json",
+        "--backend",
+        "lite",
+        "--feeds",
+        str(data.news),
+        "--prices-csv",
+        str(data.prices),
+        "--at",
+        DEMO_AT.isoformat(),
+        "--db",
+        str(tmp_path / "s.db"),
+    ]
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    first = json.loads(out)
+    assert len(first["signals"]) >= 3 and first["backend"].startswith("lite")
+    for s in first["signals"]:
+        assert s["price"]["last"] > 0 and s["articles"]
+        assert (s["levels"] is None) == s["price"]["stale"]  # never levels from a stale price
+    assert sum(1 for s in first["signals"] if s["levels"]) >= 3
+    code, out, _ = run(capsys, *args)
+    second = json.loads(out)
+    assert code == 0 and second["signals"] == []
+
+    code, out, _ = run(capsys, "why", first["signals"][0]["symbol"], "--db", str(tmp_path / "s.db"))
+    assert code == 0
+    assert "Score = 0.70 x" in out and "Cooldown: no earlier signal" in out
+    assert "Level formula:" in out

@@ -1,0 +1,120 @@
+"""News: feeds over HTTP and from files, freshness window, dedup, failures kept apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import FeedServer, rss
+
+from engine.news import NewsFetcher, expand_sources, title_key, url_key
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+SIX_H = timedelta(hours=6)
+
+
+@pytest.mark.asyncio
+async def test_fresh_stories_only_and_one_copy_of_each(feed_server: FeedServer) -> None:
+    feed_server.routes["/a.xml"] = rss(
+        [
+            (
+                "Tesla beats estimates",
+                "https://news.example/tesla?utm_source=x",
+                NOW - timedelta(hours=1),
+            ),
+            ("Old news about Intel", "https://news.example/intel", NOW - timedelta(hours=7)),
+            (
+                "Boeing halts deliveries",
+                "https://news.example/boeing",
+                NOW - timedelta(hours=5, minutes=59),
+            ),
+        ],
+        title="Wire A",
+    )
+    feed_server.routes["/b.xml"] = rss(
+        [
+            # the same story: same link without tracking, and the same title from another publisher
+            (
+                "Tesla Beats Estimates - Wire B",
+                "https://other.example/t",
+                NOW - timedelta(minutes=30),
+            ),
+            ("Tesla beats estimates!", "https://news.example/tesla", NOW - timedelta(minutes=20)),
+            ("Nvidia climbs", "https://other.example/nvda", NOW - timedelta(hours=2)),
+        ],
+        title="Wire B",
+    )
+    async with NewsFetcher(timeout=5) as fetcher:
+        batch = await fetcher.fetch(
+            [feed_server.url("/a.xml"), feed_server.url("/b.xml")], NOW, SIX_H
+        )
+    titles = [a.title for a in batch.articles]
+    assert titles == ["Tesla beats estimates", "Nvidia climbs", "Boeing halts deliveries"]
+    assert batch.stale == 1 and batch.duplicates == 2 and batch.failures == []
+    assert batch.articles[0].source == "Wire A"
+
+
+@pytest.mark.asyncio
+async def test_one_broken_feed_does_not_stop_the_others(feed_server: FeedServer) -> None:
+    feed_server.routes["/good.xml"] = rss(
+        [("Apple raises dividend", "https://x.example/1", NOW - timedelta(hours=1))]
+    )
+    feed_server.routes["/broken.xml"] = b"<html><body>this is <not a feed"
+    feed_server.routes["/gone.xml"] = 500
+    async with NewsFetcher(timeout=0.5) as fetcher:
+        batch = await fetcher.fetch(
+            [feed_server.url(p) for p in ("/good.xml", "/broken.xml", "/gone.xml", "/slow.xml")],
+            NOW,
+            SIX_H,
+        )
+    assert [a.title for a in batch.articles] == ["Apple raises dividend"]
+    errors = {f.source.rsplit("/", 1)[1]: f.error for f in batch.failures}
+    assert errors["broken.xml"].startswith("parse:")
+    assert errors["gone.xml"] == "network: HTTP 500 Internal Server Error"
+    assert errors["slow.xml"] == "network: timed out after 0.5 s"
+
+
+@pytest.mark.asyncio
+async def test_conditional_get_reuses_unchanged_feed(feed_server: FeedServer) -> None:
+    feed_server.routes["/e.xml"] = rss(
+        [("Meta jumps", "https://x.example/m", NOW - timedelta(hours=1))]
+    )
+    feed_server.etags["/e.xml"] = '"v1"'
+    async with NewsFetcher(timeout=5) as fetcher:
+        first = await fetcher.fetch([feed_server.url("/e.xml")], NOW, SIX_H)
+        feed_server.routes["/e.xml"] = b"would not parse if it were sent"
+        second = await fetcher.fetch([feed_server.url("/e.xml")], NOW, SIX_H)
+    assert feed_server.hits["/e.xml"] == 2
+    assert [a.title for a in second.articles] == [a.title for a in first.articles] == ["Meta jumps"]
+    assert second.failures == []
+
+
+@pytest.mark.asyncio
+async def test_local_files_and_folders(tmp_path: Path) -> None:
+    (tmp_path / "one.xml").write_bytes(
+        rss([("Intel slumps", "https://x.example/i", NOW - timedelta(hours=2))])
+    )
+    (tmp_path / "notes.txt").write_text("not a feed, ignored in folders")
+    sub = tmp_path / "more"
+    sub.mkdir()
+    (sub / "two.rss").write_bytes(
+        rss([("Pfizer drops", "https://x.example/p", NOW - timedelta(hours=3))])
+    )
+    assert expand_sources([str(tmp_path)]) == [str(tmp_path / "one.xml")]
+    async with NewsFetcher() as fetcher:
+        batch = await fetcher.fetch(
+            [str(tmp_path), f"file://{sub / 'two.rss'}", str(tmp_path / "missing.xml")], NOW, SIX_H
+        )
+    assert [a.title for a in batch.articles] == ["Intel slumps", "Pfizer drops"]
+    assert len(batch.failures) == 1 and "does not exist" in batch.failures[0].error
+
+
+def test_dedup_keys() -> None:
+    assert url_key("https://www.Example.com/a/?utm_source=x&id=3#frag") == url_key(
+        "http://example.com/a?id=3"
+    )
+    assert title_key("Tesla beats estimates - Reuters", "Reuters") == title_key(
+        "TESLA BEATS ESTIMATES"
+    )
+    assert title_key("Shares up 3.5%") != title_key("Shares up 35%")

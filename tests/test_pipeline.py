@@ -1,0 +1,193 @@
+"""The engine end to end on fixtures: feeds -> symbols -> sentiment -> prices -> signals -> store.
+
+Sentiment is the keyword stand-in (known answers); everything else is the real code: local feed
+files, the shipped ticker list, replayed price bars, the NYSE calendar and a SQLite store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from conftest import KeywordSentiment, rss, write_bars
+from engine.symbols import SymbolIndex
+
+from engine.clock import FixedClock
+from engine.market import MarketCalendar
+from engine.news import NewsFetcher
+from engine.pipeline import EngineSettings, SignalEngine
+from engine.prices import CsvPriceProvider
+from engine.serialize import digest_to_dict
+from engine.store import Store
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 11:00 in New York: market open
+H = timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def symbols() -> SymbolIndex:
+    return SymbolIndex.load()
+
+
+@pytest.fixture(scope="module")
+def calendar() -> MarketCalendar:
+    return MarketCalendar()
+
+
+def write_world(tmp: Path) -> tuple[Path, Path]:
+    news = tmp / "news"
+    news.mkdir()
+    (news / "a.xml").write_bytes(
+        rss(
+            [
+                ("Tesla beats delivery estimates", "https://a.example/tsla", NOW - 1 * H),
+                ("Intel slumps after weak forecast", "https://a.example/intc", NOW - 2 * H),
+                ("Boeing halts deliveries", "https://a.example/ba", NOW - 3 * H),
+                ("Nvidia climbs on record sales", "https://a.example/nvda", NOW - 1 * H),
+                ("Pfizer drops after trial fails", "https://a.example/pfe", NOW - 7 * H),  # too old
+                ("Apple to hold shareholder meeting", "https://a.example/aapl", NOW - 1 * H),
+            ],
+            title="Wire A",
+        )
+    )
+    (news / "b.xml").write_bytes(
+        rss(
+            [
+                ("Tesla Beats Delivery Estimates", "https://b.example/tesla", NOW - 0.5 * H),
+            ],
+            title="Wire B",
+        )
+    )
+    prices = tmp / "prices"
+    write_bars(
+        prices, "TSLA", start=200, step=1.0, intraday=[(NOW - 5 * timedelta(minutes=1), 275)]
+    )
+    write_bars(
+        prices, "INTC", start=60, step=-0.3, intraday=[(NOW - 10 * timedelta(minutes=1), 38)]
+    )
+    write_bars(prices, "BA", start=150, step=-0.5, intraday=[(NOW - 2 * H, 115)])  # stale quote
+    write_bars(
+        prices, "AAPL", start=200, step=0.1, intraday=[(NOW - 5 * timedelta(minutes=1), 207)]
+    )
+    # no NVDA.csv: its price is unavailable
+    return news, prices
+
+
+@pytest_asyncio.fixture
+async def world(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
+) -> AsyncIterator[tuple[SignalEngine, FixedClock, Path]]:
+    news, prices = write_world(tmp_path)
+    clock = FixedClock(NOW)
+    store = await Store.open(tmp_path / "store.db")
+    fetcher = NewsFetcher()
+    engine = SignalEngine(
+        settings=EngineSettings(feeds=[str(news), str(tmp_path / "missing.xml")]),
+        news=fetcher,
+        symbols=symbols,
+        sentiment=KeywordSentiment(),
+        prices=CsvPriceProvider(prices, calendar, max_quote_age_minutes=30),
+        store=store,
+        clock=clock,
+    )
+    try:
+        yield engine, clock, news
+    finally:
+        await fetcher.close()
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_digest_signals_levels_and_staleness(world) -> None:
+    engine, _, _ = world
+    digest = await engine.build_digest()
+    by_symbol = {s.symbol: s for s in digest.signals}
+    assert set(by_symbol) == {"TSLA", "INTC", "BA"}
+
+    tsla = by_symbol["TSLA"]
+    assert tsla.direction == "bullish" and tsla.quote and not tsla.quote.stale
+    assert tsla.quote.last == 275 and tsla.quote.as_of == NOW - timedelta(minutes=5)
+    assert tsla.levels and tsla.levels.stop < tsla.levels.entry == 275 < tsla.levels.target
+    assert len(tsla.articles) == 1  # the same story from two feeds counts once
+
+    intc = by_symbol["INTC"]
+    assert intc.direction == "bearish"
+    assert intc.levels and intc.levels.target < intc.levels.entry < intc.levels.stop
+
+    ba = by_symbol["BA"]
+    assert ba.quote and ba.quote.stale and ba.levels is None  # never levels from a stale price
+
+    skipped = {s.get("symbol"): s["reason"] for s in digest.skipped}
+    assert skipped["NVDA"].startswith("price unavailable")
+    assert "AAPL" in skipped and "PFE" not in skipped  # neutral news; Pfizer's story is too old
+    failed = [f["source"] for f in digest.failed_sources]
+    assert any(f.endswith("missing.xml") for f in failed) and "prices (csv)" in failed
+
+
+@pytest.mark.asyncio
+async def test_json_schema(world) -> None:
+    engine, _, _ = world
+    doc = digest_to_dict(await engine.build_digest(dry_run=True))
+    assert set(doc) >= {"generated_at", "backend", "signals", "skipped"}
+    assert doc["backend"] == "keyword (test-keywords)"
+    for s in doc["signals"]:
+        assert set(s) >= {
+            "symbol",
+            "name",
+            "direction",
+            "score",
+            "confidence",
+            "sentiment",
+            "technical",
+            "price",
+            "levels",
+            "articles",
+            "reversal",
+        }
+        assert s["direction"] in ("bullish", "bearish")
+        assert set(s["price"]) >= {"last", "as_of", "stale"}
+        assert s["levels"] is None or set(s["levels"]) == {"entry", "stop", "target"}
+        for a in s["articles"]:
+            assert set(a) == {"title", "url", "source", "published", "label", "scores"}
+            assert set(a["scores"]) == {"positive", "negative", "neutral"}
+
+
+@pytest.mark.asyncio
+async def test_second_run_repeats_nothing_and_a_flip_is_a_reversal(world) -> None:
+    engine, clock, news = world
+    dry = await engine.build_digest(dry_run=True)
+    assert len(dry.signals) == 3 and await engine.store.signal_rows() == []
+    first = await engine.build_digest()
+    assert len(first.signals) == 3
+    second = await engine.build_digest()
+    assert second.signals == []
+    assert (
+        "already signalled bullish"
+        in {s.get("symbol"): s["reason"] for s in second.skipped}["TSLA"]
+    )
+
+    clock.set(NOW + timedelta(days=1))
+    (news / "b.xml").write_bytes(
+        rss(
+            [("Tesla plunges as recall widens", "https://b.example/r", NOW + timedelta(days=1) - H)]
+        )
+    )
+    flipped = await engine.build_digest()
+    assert [(s.symbol, s.direction, s.reversal) for s in flipped.signals] == [
+        ("TSLA", "bearish", True)
+    ]
+    rows = await engine.store.signal_rows("TSLA")
+    assert [(r["direction"], r["reversal"]) for r in rows] == [("bullish", 0), ("bearish", 1)]
+
+
+@pytest.mark.asyncio
+async def test_on_demand_view_records_nothing(world) -> None:
+    engine, _, _ = world
+    view = await engine.ticker_view("$tsla")
+    assert view.symbol == "TSLA" and view.signal and view.signal.direction == "bullish"
+    quiet = await engine.ticker_view("MSFT")
+    assert quiet.signal is None and quiet.reason == "no fresh news on MSFT in the last 6 h"
+    assert await engine.store.signal_rows() == []

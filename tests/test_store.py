@@ -1,0 +1,92 @@
+"""The store: migrations, cooldown and reversal, and no double recording under concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.errors import UserError
+from engine.store import MIGRATIONS, NewSignal, Store
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+
+def sig(symbol: str, direction: str = "bullish") -> NewSignal:
+    return NewSignal(
+        symbol=symbol,
+        direction=direction,
+        score=0.5,
+        confidence=0.8,
+        price=10.0,
+        price_as_of=NOW,
+        entry=10.0,
+        stop=9.0,
+        target=12.0,
+        backend="test",
+        payload={"symbol": symbol},
+    )
+
+
+@pytest.mark.asyncio
+async def test_schema_is_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == len(MIGRATIONS)
+    async with await Store.open(path) as store:  # reopening applies nothing twice
+        assert await store.schema_version() == len(MIGRATIONS)
+
+
+@pytest.mark.asyncio
+async def test_not_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UserError, match="is not a TradeTheHype store"):
+        await Store.open(path)
+
+
+@pytest.mark.asyncio
+async def test_cooldown_blocks_same_direction_and_allows_reversal(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "s.db") as store:
+        first = await store.record_signals([sig("TSLA")], NOW, 7)
+        assert [v.allowed for _, v in first] == [True]
+        again = await store.record_signals([sig("TSLA")], NOW + timedelta(days=6), 7)
+        assert again == []
+        flip = await store.record_signals([sig("TSLA", "bearish")], NOW + timedelta(days=1), 7)
+        assert flip[0][1].reversal and "reversal: last signal was bullish" in flip[0][1].note
+        later = await store.record_signals(
+            [sig("TSLA", "bearish")], NOW + timedelta(days=8, seconds=1), 7
+        )
+        assert len(later) == 1 and not later[0][1].reversal
+        rows = await store.signal_rows("TSLA")
+    assert [(r["direction"], r["reversal"]) for r in rows] == [
+        ("bullish", 0),
+        ("bearish", 1),
+        ("bearish", 0),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_two_digests_at_once_record_each_signal_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    a = await Store.open(path)
+    b = await Store.open(path)  # a second connection, as a second process would have
+    try:
+        batch = [sig(s) for s in ("TSLA", "NVDA", "INTC", "BA")]
+        results = await asyncio.gather(
+            a.record_signals(batch, NOW, 7),
+            b.record_signals(batch, NOW, 7),
+            a.record_signals(batch, NOW, 7),
+        )
+    finally:
+        await a.close()
+        await b.close()
+    assert sum(len(r) for r in results) == 4
+    with sqlite3.connect(path) as db:
+        counts = db.execute(
+            "SELECT symbol, COUNT(*) FROM signal_history GROUP BY symbol"
+        ).fetchall()
+    assert sorted(counts) == [("BA", 1), ("INTC", 1), ("NVDA", 1), ("TSLA", 1)]
