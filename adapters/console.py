@@ -27,6 +27,10 @@ def _age(published: datetime, now: datetime) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min ago"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _money(value: float) -> str:
     return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4f}"
 
@@ -65,7 +69,7 @@ def render_signal(sig: Signal, now: datetime, index: int | None = None) -> list[
             f"   entry {_money(lv.entry)}  stop {_money(lv.stop)}  target {_money(lv.target)}"
         )
     lines.append(
-        f"   news {sig.sentiment:+.2f} ({len(sig.articles)} headlines) · "
+        f"   news {sig.sentiment:+.2f} ({_plural(len(sig.articles), 'headline')}) · "
         f"technicals {sig.technical:+.2f}"
     )
     for item in sig.articles:
@@ -76,8 +80,7 @@ def render_signal(sig: Signal, now: datetime, index: int | None = None) -> list[
 def render_digest(d: Digest) -> str:
     lines = [
         f"TradeTheHype digest, {_utc(d.generated_at)} · sentiment: {d.backend}",
-        f"{len(d.signals)} signal{'s' if len(d.signals) != 1 else ''} "
-        f"from {d.articles_seen} fresh stories",
+        f"{_plural(len(d.signals), 'signal')} from {d.articles_seen} fresh stories",
         "",
     ]
     for i, sig in enumerate(d.signals, 1):
@@ -105,9 +108,8 @@ def render_ticker_view(v: TickerView) -> str:
         if v.quote is not None:
             lines.append("   " + format_quote(v.quote))
         if v.aggregate is not None:
-            lines.append(
-                f"   news {v.aggregate.sentiment:+.2f} ({len(v.aggregate.articles)} headlines)"
-            )
+            count = _plural(len(v.aggregate.articles), "headline")
+            lines.append(f"   news {v.aggregate.sentiment:+.2f} ({count})")
             for item in v.aggregate.articles:
                 lines.extend(_article_line(item, v.generated_at))
     for f in v.failures:

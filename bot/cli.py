@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from engine.symbols import SymbolIndex
-
 from adapters.console import render_digest, render_ticker_view, render_why
 from bot.config import Config, load_config, with_overrides
 from bot.wiring import open_engine
@@ -26,6 +24,7 @@ from engine.clock import Clock, FixedClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
 from engine.serialize import digest_to_dict, signal_to_dict
+from engine.symbols import SymbolIndex
 
 log = logging.getLogger("tradethehype")
 
@@ -57,7 +56,7 @@ def _common(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
         "--at", type=_parse_at, metavar="ISO-TIME", help="run as if it were this time (replay)"
     )
     p.add_argument("--backend", choices=("finbert", "lite"), help="sentiment backend")
-    p.add_argument("--model", help="sentiment model (hub id or local path)")
+    p.add_argument("--model", help="finbert: hub id or local path; lite: a head file")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -98,10 +97,9 @@ def _config_for(args: argparse.Namespace) -> Config:
         prices.update(provider="csv", csv_dir=args.prices_csv)
     if getattr(args, "backend", None):
         sentiment["backend"] = args.backend
-        if args.backend == "lite" and not getattr(args, "model", None):
-            sentiment["model"] = ""
     if getattr(args, "model", None):
-        sentiment["model"] = args.model
+        backend = sentiment.get("backend", config.sentiment.backend)
+        sentiment["model" if backend == "finbert" else "lite_head"] = args.model
     if getattr(args, "db", None):
         store["path"] = args.db
     return with_overrides(config, news=news, prices=prices, sentiment=sentiment, store=store)
@@ -188,7 +186,7 @@ def demo_config(store_path: str) -> Config:
         Config(source="demo"),
         news={"feeds": [str(data.news)], "ticker_feeds": []},
         prices={"provider": "csv", "csv_dir": str(data.prices)},
-        sentiment={"backend": "lite", "model": ""},
+        sentiment={"backend": "lite"},
         store={"path": store_path},
     )
 

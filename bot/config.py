@@ -29,6 +29,7 @@ class NewsConfig:
 class SentimentConfig:
     backend: str = "finbert"
     model: str = "ProsusAI/finbert"
+    lite_head: str = ""
     batch_size: int = 32
 
 

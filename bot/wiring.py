@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from engine.symbols import SymbolIndex
-
 from bot.config import Config
 from engine.clock import Clock
 from engine.errors import ConfigError
@@ -21,6 +19,7 @@ from engine.sentiment import SentimentBackend
 from engine.sentiment.loader import load_backend
 from engine.signals import Weights
 from engine.store import Store
+from engine.symbols import SymbolIndex
 
 
 def settings_from(config: Config) -> EngineSettings:
@@ -51,7 +50,8 @@ def make_prices(config: Config, calendar: MarketCalendar) -> PriceProvider:
 async def make_sentiment(config: Config) -> SentimentBackend:
     """Load the configured backend now (off the loop), so startup fails fast and clearly."""
     s = config.sentiment
-    return await asyncio.to_thread(load_backend, s.backend, s.model, batch_size=s.batch_size)
+    model = s.model if s.backend == "finbert" else (s.lite_head or None)
+    return await asyncio.to_thread(load_backend, s.backend, model, batch_size=s.batch_size)
 
 
 @asynccontextmanager

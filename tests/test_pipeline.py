@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from conftest import KeywordSentiment, rss, write_bars
-from engine.symbols import SymbolIndex
 
 from engine.clock import FixedClock
 from engine.market import MarketCalendar
@@ -22,6 +21,7 @@ from engine.pipeline import EngineSettings, SignalEngine
 from engine.prices import CsvPriceProvider
 from engine.serialize import digest_to_dict
 from engine.store import Store
+from engine.symbols import SymbolIndex
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 11:00 in New York: market open
 H = timedelta(hours=1)

@@ -145,6 +145,7 @@ async def test_finbert_sets_torch_threads_and_needs_load(tiny: dict[str, Path]) 
     assert await backend.classify([]) == []
     with pytest.raises(RuntimeError, match="load"):
         await backend.classify(["shares soar"])
+    torch.set_num_threads(1)
     backend.load()
     assert torch.get_num_threads() == cpu_threads()
     assert (await backend.classify(["shares soar"]))[0].label == "negative"

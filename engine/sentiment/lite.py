@@ -196,7 +196,7 @@ class LiteBackend:
         if not self.head_path.is_file():
             raise BackendUnavailable(
                 f"sentiment backend 'lite': head file {str(self.head_path)!r} does not exist; "
-                "leave [sentiment] model empty to use the shipped head, or run "
+                "leave [sentiment] lite_head empty to use the shipped head, or run "
                 "scripts/train_lite.py to make one"
             )
         try:

@@ -42,6 +42,7 @@ def load_backend(name: str, model: str | None = None, *, batch_size: int = 32) -
     with a one-line message when the backend cannot load.
     """
     key = name.strip().lower()
+    _quiet_progress_bars()
     if key == "finbert":
         try:
             from engine.sentiment.finbert import DEFAULT_MODEL, FinBertBackend
@@ -64,6 +65,15 @@ def load_backend(name: str, model: str | None = None, *, batch_size: int = 32) -
         f"unknown sentiment backend {name!r}: set [sentiment] backend to one of "
         + ", ".join(repr(b) for b in BACKENDS)
     )
+
+
+def _quiet_progress_bars() -> None:
+    """transformers draws a progress bar for every model load; a bot's log has no use for it."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
 
 
 def cpu_threads() -> int:

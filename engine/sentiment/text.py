@@ -19,7 +19,7 @@ _LEADING_CASHTAGS = re.compile(rf"^\s*(?:{_CASHTAG}[\s,;/&]*)+[-:\u2013\u2014|]+
 # "$" before a ticker mid-sentence; "$5" or "$1.2B" are amounts and stay.
 _INLINE_DOLLAR = re.compile(r"\$(?=[A-Za-z])")
 _SPACES = re.compile(r"\s+")
-_TRAILING_PUNCT_LINK = re.compile(r"\s*[-:|\u2013\u2014]\s*$")
+_TRAILING_SEPARATOR = re.compile(r"\s*[-:|\u2013\u2014]\s*$")
 
 
 def clean_text(text: str) -> str:
@@ -41,4 +41,4 @@ def clean_text(text: str) -> str:
         body = no_links
     body = _INLINE_DOLLAR.sub("", body)
     body = _SPACES.sub(" ", body).strip()
-    return _TRAILING_PUNCT_LINK.sub("", body)
+    return _TRAILING_SEPARATOR.sub("", body)
