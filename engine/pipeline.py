@@ -23,7 +23,7 @@ from engine.news import NewsFetcher, fresh_and_unique, ticker_feed_urls, title_k
 from engine.prices import PriceProvider, PriceSnapshot, PriceUnavailable
 from engine.sentiment import SentimentBackend
 from engine.serialize import signal_to_dict
-from engine.signals import Aggregate, Decision, Weights, aggregate, decide
+from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
 from engine.store import NewSignal, Store
 from engine.symbols import SymbolIndex
 from engine.technicals import levels as make_levels
@@ -139,12 +139,11 @@ class SignalEngine:
         log.info("Found %d unique symbol opportunities", len(candidates))
 
         skipped: list[dict[str, str]] = []
-        w = s.weights.normalised()
         reachable: list[_Candidate] = []
-        for c in candidates:
-            # even a perfect technical score could not lift this one over the threshold
-            if abs(w.sentiment * c.agg.sentiment) + w.technical < s.min_score:
-                skipped.append({"symbol": c.symbol, "reason": "news too weak or mixed"})
+        for c in candidates:  # no price lookups for symbols whose news cannot make a signal
+            weak = news_too_weak(c.agg, s.weights, s.min_score)
+            if weak:
+                skipped.append({"symbol": c.symbol, "reason": weak})
             else:
                 reachable.append(c)
         log.info("Filtered to %d with strong enough news", len(reachable))
@@ -305,18 +304,28 @@ class SignalEngine:
         skipped: list[dict[str, str]],
     ) -> None:
         sem = asyncio.Semaphore(PRICE_CONCURRENCY)
+        missing: list[str] = []
 
         async def one(c: _Candidate) -> None:
             async with sem:
                 try:
                     c.snapshot = await self.prices.snapshot(c.symbol, now)
                 except PriceUnavailable as exc:
-                    failures.append({"source": f"prices ({self.prices.name})", "error": str(exc)})
-                    skipped.append({"symbol": c.symbol, "reason": f"price unavailable: {exc}"})
+                    missing.append(c.symbol)
+                    skipped.append(
+                        {"symbol": c.symbol, "reason": f"price unavailable: {exc.reason}"}
+                    )
                     return
             c.technicals = technical_score(c.snapshot.bars, c.snapshot.quote.last)
 
         await asyncio.gather(*(one(c) for c in candidates))
+        if missing:  # one line per price source, the reasons per symbol are in `skipped`
+            failures.append(
+                {
+                    "source": f"prices ({self.prices.name})",
+                    "error": f"no price for {', '.join(sorted(missing))}",
+                }
+            )
 
     def _make_signal(self, c: _Candidate, direction: Direction) -> Signal:
         assert c.snapshot is not None and c.decision is not None

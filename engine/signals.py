@@ -59,6 +59,23 @@ def aggregate(
     return Aggregate(polar / total, pos / total, neg / total, items)
 
 
+# News this close to neutral never makes a signal, whatever the technicals say: the bot trades
+# on news, and a price trend alone is not news.
+MIN_NEWS_SENTIMENT = 0.1
+
+
+def news_too_weak(agg: Aggregate, weights: Weights, min_score: float) -> str | None:
+    """Why this symbol's news cannot make a signal whatever its price does, or None."""
+    if not agg.articles:
+        return "no fresh headlines"
+    if abs(agg.sentiment) < MIN_NEWS_SENTIMENT:
+        return f"news neutral or mixed ({agg.sentiment:+.2f})"
+    w = weights.normalised()
+    if w.sentiment * abs(agg.sentiment) + w.technical < min_score:
+        return f"news too weak ({agg.sentiment:+.2f}) to reach the threshold {min_score:.2f}"
+    return None
+
+
 @dataclass(frozen=True)
 class Decision:
     direction: Direction | None  # None: no signal
@@ -72,8 +89,9 @@ def decide(agg: Aggregate, technical: float, weights: Weights, min_score: float)
     combined = w.sentiment * agg.sentiment + w.technical * technical
     direction: Direction = "bullish" if combined > 0 else "bearish"
     confidence = agg.support_positive if direction == "bullish" else agg.support_negative
-    if not agg.articles:
-        return Decision(None, combined, 0.0, "no fresh headlines")
+    weak = news_too_weak(agg, weights, min_score)
+    if weak:
+        return Decision(None, combined, confidence, weak)
     if abs(combined) < min_score:
         return Decision(
             None,
@@ -81,7 +99,7 @@ def decide(agg: Aggregate, technical: float, weights: Weights, min_score: float)
             confidence,
             f"combined score {combined:+.2f} is below the threshold {min_score:.2f}",
         )
-    if (agg.sentiment > 0) != (combined > 0) or agg.sentiment == 0:
+    if (agg.sentiment > 0) != (combined > 0):
         return Decision(
             None,
             combined,

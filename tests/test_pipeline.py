@@ -7,6 +7,7 @@ files, the shipped ticker list, replayed price bars, the NYSE calendar and a SQL
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -191,3 +192,27 @@ async def test_on_demand_view_records_nothing(world) -> None:
     quiet = await engine.ticker_view("MSFT")
     assert quiet.signal is None and quiet.reason == "no fresh news on MSFT in the last 6 h"
     assert await engine.store.signal_rows() == []
+
+
+@pytest.mark.asyncio
+async def test_on_demand_reads_per_ticker_feeds(world, feed_server) -> None:
+    engine, _, news = world
+    write_bars(
+        news.parent / "prices",
+        "MSFT",
+        start=300,
+        step=1.0,
+        intraday=[(NOW - 5 * timedelta(minutes=1), 372)],
+    )
+    # a per-ticker feed's items are about that ticker even when the headline names no company
+    feed_server.routes["/t/MSFT.xml"] = rss(
+        [("Shares jump after cloud deal", "https://t.example/1", NOW - H)]
+    )
+    engine.settings = replace(engine.settings, ticker_feeds=[feed_server.url("/t/{symbol}.xml")])
+    view = await engine.ticker_view("Microsoft")
+    assert view.signal is not None and view.signal.direction == "bullish"
+    assert [a.article.title for a in view.signal.articles] == ["Shares jump after cloud deal"]
+    assert feed_server.hits == {"/t/MSFT.xml": 1}
+    # the digest does not read per-ticker feeds: MSFT is not in it
+    digest = await engine.build_digest(dry_run=True)
+    assert "MSFT" not in {s.symbol for s in digest.signals}
