@@ -117,3 +117,38 @@ def test_digest_json_twice_on_sample_data_repeats_nothing(
     assert code == 0
     assert "Score = 0.70 x" in out and "Cooldown: no earlier signal" in out
     assert "Level formula:" in out
+
+
+def test_digest_through_the_real_finbert_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A tiny BERT saved in FinBERT's layout, biased to 'negative': every headline reads bearish."""
+    from tinymodels import FINBERT_ORDER, build_tiny_bert
+
+    model = build_tiny_bert(tmp_path / "tiny-finbert", FINBERT_ORDER, favour="negative")
+    data = demo_data()
+    code, out, err = run(
+        capsys,
+        "digest",
+        "--json",
+        "--dry-run",
+        "--backend",
+        "finbert",
+        "--model",
+        str(model),
+        "--feeds",
+        str(data.news),
+        "--prices-csv",
+        str(data.prices),
+        "--at",
+        DEMO_AT.isoformat(),
+        "--db",
+        str(tmp_path / "s.db"),
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["backend"] == f"finbert ({model})"
+    assert doc["signals"] and {s["direction"] for s in doc["signals"]} == {"bearish"}
+    for s in doc["signals"]:
+        assert s["backend"] == doc["backend"]
+        assert {a["label"] for a in s["articles"]} == {"negative"}
