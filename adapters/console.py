@@ -104,7 +104,8 @@ def render_ticker_view(v: TickerView) -> str:
         if v.cooldown:
             lines.append(f"   cooldown: {v.cooldown}")
     else:
-        lines.append(v.reason[:1].upper() + v.reason[1:] + ".")
+        reason = v.reason[:1].upper() + v.reason[1:]
+        lines.append(reason if reason.endswith((".", "!", "?")) else reason + ".")
         if v.quote is not None:
             lines.append("   " + format_quote(v.quote))
         if v.aggregate is not None:

@@ -233,8 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "urllib3", "yfinance", "peewee", "filelock"):
+    for noisy in ("httpx", "urllib3", "peewee", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # yfinance logs its own network errors at ERROR; the digest reports failed prices itself
+    logging.getLogger("yfinance").setLevel(logging.CRITICAL)
     try:
         return asyncio.run(_dispatch(args))
     except UserError as exc:

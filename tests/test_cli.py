@@ -10,6 +10,21 @@ import pytest
 from bot.cli import DEMO_AT, demo_data, main
 
 
+def sample_args(db: Path) -> list[str]:
+    """The bundled sample news and prices at the demo's replay clock, in store `db`."""
+    data = demo_data()
+    return [
+        "--feeds",
+        str(data.news),
+        "--prices-csv",
+        str(data.prices),
+        "--at",
+        DEMO_AT.isoformat(),
+        "--db",
+        str(db),
+    ]
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -86,21 +101,7 @@ def test_demo_prints_signals_with_prices_levels_and_headlines(
 def test_digest_json_twice_on_sample_data_repeats_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    data = demo_data()
-    args = [
-        "digest",
-        "--json",
-        "--backend",
-        "lite",
-        "--feeds",
-        str(data.news),
-        "--prices-csv",
-        str(data.prices),
-        "--at",
-        DEMO_AT.isoformat(),
-        "--db",
-        str(tmp_path / "s.db"),
-    ]
+    args = ["digest", "--json", "--backend", "lite", *sample_args(tmp_path / "s.db")]
     code, out, _ = run(capsys, *args)
     assert code == 0
     first = json.loads(out)
@@ -126,7 +127,6 @@ def test_digest_through_the_real_finbert_path(
     from tinymodels import FINBERT_ORDER, build_tiny_bert
 
     model = build_tiny_bert(tmp_path / "tiny-finbert", FINBERT_ORDER, favour="negative")
-    data = demo_data()
     code, out, err = run(
         capsys,
         "digest",
@@ -136,14 +136,7 @@ def test_digest_through_the_real_finbert_path(
         "finbert",
         "--model",
         str(model),
-        "--feeds",
-        str(data.news),
-        "--prices-csv",
-        str(data.prices),
-        "--at",
-        DEMO_AT.isoformat(),
-        "--db",
-        str(tmp_path / "s.db"),
+        *sample_args(tmp_path / "s.db"),
     )
     assert code == 0, err
     doc = json.loads(out)
