@@ -115,7 +115,18 @@ def _print(text: str) -> None:
     sys.stdout.flush()
 
 
+def _require_sources(config: Config, *, ticker_feeds_count: bool) -> None:
+    if config.news.feeds or (ticker_feeds_count and config.news.ticker_feeds):
+        return
+    where = "config.toml" if config.source == "built-in defaults" else config.source
+    raise UserError(
+        f"no news sources: set [news] feeds in {where} (see config.example.toml) "
+        "or pass --feeds URL|FILE|DIR"
+    )
+
+
 async def run_digest(config: Config, clock: Clock, *, dry_run: bool, as_json: bool) -> int:
+    _require_sources(config, ticker_feeds_count=False)
     async with open_engine(config, clock=clock) as engine:
         digest = await engine.build_digest(dry_run=dry_run)
     if as_json:
@@ -130,6 +141,7 @@ async def run_signal(config: Config, clock: Clock, query: str, *, as_json: bool)
     symbols = await asyncio.to_thread(SymbolIndex.load)
     if symbols.resolve(query.strip()) is None:
         raise UserError(f"unknown ticker or company {query.strip()!r}")
+    _require_sources(config, ticker_feeds_count=True)
     async with open_engine(config, clock=clock, symbols=symbols) as engine:
         view = await engine.ticker_view(query)
     if as_json:

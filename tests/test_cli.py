@@ -74,8 +74,7 @@ def test_missing_finbert_model_says_what_to_do(
         "finbert",
         "--model",
         str(tmp_path / "no-such-model"),
-        "--db",
-        str(tmp_path / "s.db"),
+        *sample_args(tmp_path / "s.db"),
     )
     assert code == 2
     assert err.count("\n") == 1 and "finbert" in err and "lite" in err
@@ -145,3 +144,16 @@ def test_digest_through_the_real_finbert_path(
     for s in doc["signals"]:
         assert s["backend"] == doc["backend"]
         assert {a["label"] for a in s["articles"]} == {"negative"}
+
+
+def test_no_news_sources_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.toml here: built-in defaults, no feeds
+    code, out, err = run(capsys, "digest", "--backend", "lite")
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "tradethehype: error: no news sources: set [news] feeds in config.toml "
+        "(see config.example.toml) or pass --feeds URL|FILE|DIR"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing written
