@@ -101,17 +101,15 @@ def parse_feed(content: bytes, source: str) -> list[Article]:
     """Parse feed bytes into Articles (blocking: call off the event loop)."""
     parsed = feedparser.parse(content)
     entries = parsed.get("entries") or []
-    if parsed.get("bozo") and not entries:
-        exc = parsed.get("bozo_exception")
-        detail = _clean_text(str(exc))[:120] if exc else "unreadable"
-        raise FeedError("parse", f"not a valid RSS/Atom feed ({detail})")
-    if parsed.get("bozo"):
-        log.warning("feed %s is malformed but readable; using %d items", source, len(entries))
     articles: list[Article] = []
     for entry in entries:
         title = _clean_text(entry.get("title", ""))
         if not title:
             continue
+        source_name = _source_name(parsed, entry, source)
+        if isinstance(entry.get("source"), dict):
+            # aggregators (Google News) append the publisher to each title: show it once
+            title = title.removesuffix(f" - {source_name}").strip() or title
         published = _struct_to_datetime(entry.get("published_parsed")) or _struct_to_datetime(
             entry.get("updated_parsed")
         )
@@ -121,11 +119,23 @@ def parse_feed(content: bytes, source: str) -> list[Article]:
             Article(
                 title=title,
                 url=(entry.get("link") or "").strip(),
-                source=_source_name(parsed, entry, source),
+                source=source_name,
                 published=published,
                 summary=_clean_text(entry.get("summary", ""))[:1000],
                 feed_tickers=_feed_tickers(entry),
             )
+        )
+    if parsed.get("bozo"):
+        # feedparser recovers what it can from broken XML: use it, unless nothing was usable
+        exc = parsed.get("bozo_exception")
+        detail = _clean_text(str(exc))[:120] if exc else "unreadable"
+        if not articles:
+            raise FeedError("parse", f"not a valid RSS/Atom feed ({detail})")
+        log.warning(
+            "feed %s is malformed (%s); using its %d readable items",
+            _redact(source),
+            detail,
+            len(articles),
         )
     return articles
 

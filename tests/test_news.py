@@ -118,3 +118,27 @@ def test_dedup_keys() -> None:
         "TESLA BEATS ESTIMATES"
     )
     assert title_key("Shares up 3.5%") != title_key("Shares up 35%")
+
+
+@pytest.mark.asyncio
+async def test_recorded_feed_files_over_http(feed_server: FeedServer) -> None:
+    """RSS with the publisher in <source>, Atom with offsets and entities, and broken XML."""
+    fixtures = Path(__file__).parent / "fixtures" / "feeds"
+    for name in ("aggregator.xml", "markets.atom", "broken.xml"):
+        feed_server.routes[f"/{name}"] = (fixtures / name).read_bytes()
+    async with NewsFetcher(timeout=5) as fetcher:
+        batch = await fetcher.fetch(
+            [feed_server.url(f"/{n}") for n in ("aggregator.xml", "markets.atom", "broken.xml")],
+            NOW,
+            SIX_H,
+        )
+    titles = [a.title for a in batch.articles]
+    assert titles == [
+        "Alphabet\u2019s Google beats estimates on cloud growth",
+        "Ford & GM shares drop on tariff worries",
+        "Intel <INTC.O> slumps after weak forecast",  # the aggregator's " - Daily Ledger" goes
+    ]
+    assert [a.source for a in batch.articles] == ["Markets Desk", "Markets Desk", "Daily Ledger"]
+    assert batch.articles[1].published == datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # 10:00-04:00
+    assert batch.duplicates == 1 and batch.stale == 2  # last week's story, the undated one
+    assert [f.error.split(" (")[0] for f in batch.failures] == ["parse: not a valid RSS/Atom feed"]

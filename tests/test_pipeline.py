@@ -216,3 +216,18 @@ async def test_on_demand_reads_per_ticker_feeds(world, feed_server) -> None:
     # the digest does not read per-ticker feeds: MSFT is not in it
     digest = await engine.build_digest(dry_run=True)
     assert "MSFT" not in {s.symbol for s in digest.signals}
+
+
+@pytest.mark.asyncio
+async def test_strongest_first_and_at_most_max_per_digest(world) -> None:
+    engine, _, _ = world
+    everything = await engine.build_digest(dry_run=True)
+    scores = [abs(s.score) for s in everything.signals]
+    assert scores == sorted(scores, reverse=True)
+    engine.settings = replace(engine.settings, max_per_digest=1)
+    one = await engine.build_digest()
+    assert [s.symbol for s in one.signals] == [everything.signals[0].symbol]
+    over = [s["symbol"] for s in one.skipped if s["reason"] == "over signals.max_per_digest"]
+    assert sorted(over) == sorted(s.symbol for s in everything.signals[1:])
+    # only what was issued is recorded: the others may still be signalled next time
+    assert [r["symbol"] for r in await engine.store.signal_rows()] == [one.signals[0].symbol]

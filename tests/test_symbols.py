@@ -41,9 +41,17 @@ def test_cashtags(idx: SymbolIndex) -> None:
     assert found[0].name == "Tesla"
 
 
-@pytest.mark.parametrize("text", [
-    "it costs $5 now", "a $100M deal", "US$ 3bn raised", "US$5bn", "a $Bn figure", "$ TSLA",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it costs $5 now",
+        "a $100M deal",
+        "US$ 3bn raised",
+        "US$5bn",
+        "a $Bn figure",
+        "$ TSLA",
+    ],
+)
 def test_not_cashtags(idx: SymbolIndex, text: str) -> None:
     assert syms(idx, text) == []
 
@@ -73,22 +81,25 @@ def test_bare_upper_case_tickers_are_not_matched(idx: SymbolIndex) -> None:
 # -- names and aliases --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Tesla's deliveries beat", ["TSLA"]),
-    ("Alphabet's Google fined in EU", ["GOOGL"]),
-    ("Meta cuts 10,000 jobs", ["META"]),
-    ("Goldman Sachs upgrades Coca-Cola", ["GS", "KO"]),
-    ("Johnson & Johnson recalls talc", ["JNJ"]),
-    ("Bank of America and BofA", ["BAC"]),
-    ("Berkshire Hathaway buys more", ["BRK-B"]),
-    ("Eli Lilly and Novo Nordisk race on obesity drugs", ["LLY", "NVO"]),
-    ("Facebook parent and JP Morgan", ["META", "JPM"]),
-    ("AMD beats Intel", ["AMD", "INTC"]),
-    ("Zoom Video shares fall", ["ZM"]),
-    ("Teva inks drug research deals", ["TEVA"]),  # short form of Teva Pharmaceutical Industries
-    ("Dana (DAN) presents at a conference", ["DAN"]),  # a stop-listed name confirmed by ticker
-    ("NVIDIA SOARS ON EARNINGS", ["NVDA"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tesla's deliveries beat", ["TSLA"]),
+        ("Alphabet's Google fined in EU", ["GOOGL"]),
+        ("Meta cuts 10,000 jobs", ["META"]),
+        ("Goldman Sachs upgrades Coca-Cola", ["GS", "KO"]),
+        ("Johnson & Johnson recalls talc", ["JNJ"]),
+        ("Bank of America and BofA", ["BAC"]),
+        ("Berkshire Hathaway buys more", ["BRK-B"]),
+        ("Eli Lilly and Novo Nordisk race on obesity drugs", ["LLY", "NVO"]),
+        ("Facebook parent and JP Morgan", ["META", "JPM"]),
+        ("AMD beats Intel", ["AMD", "INTC"]),
+        ("Zoom Video shares fall", ["ZM"]),
+        ("Teva inks drug research deals", ["TEVA"]),  # short form of Teva Pharmaceutical Industries
+        ("Dana (DAN) presents at a conference", ["DAN"]),  # a stop-listed name confirmed by ticker
+        ("NVIDIA SOARS ON EARNINGS", ["NVDA"]),
+    ],
+)
 def test_names(idx: SymbolIndex, text: str, expected: list[str]) -> None:
     assert syms(idx, text) == expected
 
@@ -101,44 +112,49 @@ def test_name_match_details(idx: SymbolIndex) -> None:
     assert m.how == "alias" and m.name == "Bank of America"
 
 
-@pytest.mark.parametrize("text", [
-    "Metallica played Appleby near Fordham",
-    "tesla and apple in lower case",
-    "investors target higher yields",
-    "Investors Target Higher Yields",
-    "Harrison Ford stars in a new film",
-    "Mr. Ford said no",
-    "Michael J. Fox Foundation",
-    "the Amazon rainforest is burning",
-    "the Dow falls 500 points",
-    "Dow Jones Industrial Average",
-    "S&P 500 hits a record",
-    "News from the front line",
-    "No M&A News, ACM Is A Sell",
-    "the Oracle of Omaha speaks",
-    "a snap election was called",
-    "Snap Election Called In Japan After Vote",
-    "Analysts Raise Target Price On Chipmakers",
-    "Block Trade Volumes Hit Record",
-    "Powell signals patience",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Metallica played Appleby near Fordham",
+        "tesla and apple in lower case",
+        "investors target higher yields",
+        "Investors Target Higher Yields",
+        "Harrison Ford stars in a new film",
+        "Mr. Ford said no",
+        "Michael J. Fox Foundation",
+        "the Amazon rainforest is burning",
+        "the Dow falls 500 points",
+        "Dow Jones Industrial Average",
+        "S&P 500 hits a record",
+        "News from the front line",
+        "No M&A News, ACM Is A Sell",
+        "the Oracle of Omaha speaks",
+        "a snap election was called",
+        "Snap Election Called In Japan After Vote",
+        "Analysts Raise Target Price On Chipmakers",
+        "Block Trade Volumes Hit Record",
+        "Powell signals patience",
+    ],
+)
 def test_common_words_are_not_companies(idx: SymbolIndex, text: str) -> None:
     assert syms(idx, text) == []
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Target Shares Jump After Earnings Beat", ["TGT"]),
-    ("Target raised its outlook", ["TGT"]),
-    ("Goldman Sachs upgrades Target", ["GS", "TGT"]),
-    ("Target's profit tops estimates", ["TGT"]),
-    ("Analysts Upgrade Gap Shares", ["GAP"]),
-    ("News Corp to sell stake", ["NWSA"]),
-    ("Dow Inc. cuts jobs", ["DOW"]),
-    ("Match Group slides", ["MTCH"]),
-    ("Target Corp. reported", ["TGT"]),
-])
-def test_common_word_names_with_evidence(idx: SymbolIndex, text: str,
-                                         expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Target Shares Jump After Earnings Beat", ["TGT"]),
+        ("Target raised its outlook", ["TGT"]),
+        ("Goldman Sachs upgrades Target", ["GS", "TGT"]),
+        ("Target's profit tops estimates", ["TGT"]),
+        ("Analysts Upgrade Gap Shares", ["GAP"]),
+        ("News Corp to sell stake", ["NWSA"]),
+        ("Dow Inc. cuts jobs", ["DOW"]),
+        ("Match Group slides", ["MTCH"]),
+        ("Target Corp. reported", ["TGT"]),
+    ],
+)
+def test_common_word_names_with_evidence(idx: SymbolIndex, text: str, expected: list[str]) -> None:
     assert syms(idx, text) == expected
 
 
@@ -148,14 +164,19 @@ def test_common_word_names_with_evidence(idx: SymbolIndex, text: str,
 def test_feed_tickers_first_and_once(idx: SymbolIndex) -> None:
     found = idx.extract("Apple and Microsoft rally; Apple again; $MSFT", ["brk.b", "AAPL", "ZZZZZ"])
     assert [(m.symbol, m.how) for m in found] == [
-        ("BRK-B", "feed"), ("AAPL", "feed"), ("MSFT", "name"),
+        ("BRK-B", "feed"),
+        ("AAPL", "feed"),
+        ("MSFT", "name"),
     ]
     assert (found[0].start, found[0].end, found[0].match) == (-1, -1, "")
 
 
 def test_order_is_by_position(idx: SymbolIndex) -> None:
     assert syms(idx, "Microsoft then $TSLA then (NYSE: F) then Netflix") == [
-        "MSFT", "TSLA", "F", "NFLX",
+        "MSFT",
+        "TSLA",
+        "F",
+        "NFLX",
     ]
 
 
@@ -167,14 +188,28 @@ def test_html_entities_positions_map_to_the_input(idx: SymbolIndex) -> None:
     found = idx.extract(text)
     assert [m.symbol for m in found] == ["JNJ", "T", "TSLA"]
     for m in found:
-        assert text[m.start:m.end] == m.match
+        assert text[m.start : m.end] == m.match
     assert found[0].match == "Johnson &amp; Johnson"
 
 
-@pytest.mark.parametrize("text", [
-    "", " ", "\x00\x01\x02", "特斯拉股价上涨", "Тесла растёт", "&amp;&#xZZ;&#99999999;&bogus;",
-    "$", "$$$", "NYSE:", "(NASDAQ: )", "'s", "\ud800", "Tesla\x00Apple",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "\x00\x01\x02",
+        "特斯拉股价上涨",
+        "Тесла растёт",
+        "&amp;&#xZZ;&#99999999;&bogus;",
+        "$",
+        "$$$",
+        "NYSE:",
+        "(NASDAQ: )",
+        "'s",
+        "\ud800",
+        "Tesla\x00Apple",
+    ],
+)
 def test_bad_input_never_raises(idx: SymbolIndex, text: str) -> None:
     assert isinstance(idx.extract(text), list)
 
@@ -199,19 +234,22 @@ def test_other_scripts_next_to_names(idx: SymbolIndex) -> None:
 # -- resolve, name_of, membership, loading ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("$TSLA", ("TSLA", "Tesla")),
-    ("tsla", ("TSLA", "Tesla")),
-    ("TSLA", ("TSLA", "Tesla")),
-    ("Tesla", ("TSLA", "Tesla")),
-    ("BRK.B", ("BRK-B", "Berkshire Hathaway")),
-    ("brk-a", ("BRK-A", "Berkshire Hathaway")),
-    ("Apple Inc.", ("AAPL", "Apple")),
-    ("Google", ("GOOGL", "Alphabet")),
-    ("Ford", ("F", "Ford Motor")),
-    ("Coca-Cola", ("KO", "Coca-Cola")),
-    ("Target", ("TGT", "Target")),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("$TSLA", ("TSLA", "Tesla")),
+        ("tsla", ("TSLA", "Tesla")),
+        ("TSLA", ("TSLA", "Tesla")),
+        ("Tesla", ("TSLA", "Tesla")),
+        ("BRK.B", ("BRK-B", "Berkshire Hathaway")),
+        ("brk-a", ("BRK-A", "Berkshire Hathaway")),
+        ("Apple Inc.", ("AAPL", "Apple")),
+        ("Google", ("GOOGL", "Alphabet")),
+        ("Ford", ("F", "Ford Motor")),
+        ("Coca-Cola", ("KO", "Coca-Cola")),
+        ("Target", ("TGT", "Target")),
+    ],
+)
 def test_resolve(idx: SymbolIndex, query: str, expected: tuple[str, str]) -> None:
     assert idx.resolve(query) == expected
 
@@ -277,7 +315,9 @@ SEC_SAMPLE = {
 
 def test_process_sec_exchange_json() -> None:
     out = process_sec_exchange_json(
-        SEC_SAMPLE, display={"JPM": "JPMorgan Chase"}, primary={"BF-A": "BF-B"},
+        SEC_SAMPLE,
+        display={"JPM": "JPMorgan Chase"},
+        primary={"BF-A": "BF-B"},
         generated="2025-08-24",
     )
     assert out["generated"] == "2025-08-24"
@@ -305,17 +345,20 @@ def test_processed_sample_drives_an_index(tmp_path: Path) -> None:
     assert index.resolve("Berkshire Hathaway") == ("BRK-B", "Berkshire Hathaway")
 
 
-@pytest.mark.parametrize(("sec", "shown"), [
-    ("COSTCO WHOLESALE CORP /NEW", "Costco Wholesale"),
-    ("AMARIN CORP PLC\\UK", "Amarin"),
-    ("DATA I/O CORP", "Data I/O"),
-    ("ELI LILLY & Co", "Eli Lilly"),
-    ("WELLS FARGO & COMPANY/MN", "Wells Fargo"),
-    ("Alibaba Group Holding Ltd", "Alibaba"),
-    ("3M CO", "3M"),
-    ("AT&T INC.", "AT&T"),
-    ("Banco Santander (Brasil) S.A.", "Banco Santander"),
-])
+@pytest.mark.parametrize(
+    ("sec", "shown"),
+    [
+        ("COSTCO WHOLESALE CORP /NEW", "Costco Wholesale"),
+        ("AMARIN CORP PLC\\UK", "Amarin"),
+        ("DATA I/O CORP", "Data I/O"),
+        ("ELI LILLY & Co", "Eli Lilly"),
+        ("WELLS FARGO & COMPANY/MN", "Wells Fargo"),
+        ("Alibaba Group Holding Ltd", "Alibaba"),
+        ("3M CO", "3M"),
+        ("AT&T INC.", "AT&T"),
+        ("Banco Santander (Brasil) S.A.", "Banco Santander"),
+    ],
+)
 def test_display_name(sec: str, shown: str) -> None:
     assert display_name(sec) == shown
 
@@ -326,8 +369,9 @@ def test_process_rejects_other_shapes() -> None:
 
 
 def _build_script():  # scripts/ is not a package
-    spec = importlib.util.spec_from_file_location("build_tickers",
-                                                  ROOT / "scripts" / "build_tickers.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_tickers", ROOT / "scripts" / "build_tickers.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
