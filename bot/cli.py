@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -256,6 +257,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `tradethehype demo | head`: the reader left, that is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug, not the user's doing: one line, the details with -v
+        if getattr(args, "verbose", False):
+            log.exception("unexpected error")
+        print(
+            f"tradethehype: internal error: {type(exc).__name__}: {exc} "
+            "(run again with -v for details, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
