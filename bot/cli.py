@@ -19,9 +19,11 @@ from importlib import resources
 from pathlib import Path
 
 from adapters.console import render_digest, render_ticker_view, render_why
-from bot.config import Config, load_config, with_overrides
+from bot import cli_sentiment, cli_symbols
+from bot.cli_common import add_common, clock_for, config_for, out
+from bot.config import Config, with_overrides
 from bot.wiring import open_engine
-from engine.clock import Clock, FixedClock, SystemClock
+from engine.clock import Clock, FixedClock
 from engine.errors import UserError
 from engine.pipeline import check_query
 from engine.serialize import digest_to_dict, signal_to_dict
@@ -30,35 +32,9 @@ from engine.symbols import SymbolIndex
 log = logging.getLogger("tradethehype")
 
 EXIT_USER_ERROR = 2
+# feature modules that add their own subcommands: add_parsers(sub) and dispatch(args) -> int | None
+EXTENSIONS = (cli_sentiment, cli_symbols)
 DEMO_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # a Friday, 10:30 in New York
-
-
-def _parse_at(value: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an ISO-8601 time (e.g. 2026-11-20T14:30:00+00:00)"
-        ) from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _common(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
-    p.add_argument("--config", type=Path, help="TOML config (default: ./config.toml if present)")
-    p.add_argument("--db", help="store file (overrides [store] path)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
-    if not engine:
-        return
-    p.add_argument(
-        "--feeds", nargs="+", metavar="URL|FILE|DIR", help="news sources (override [news] feeds)"
-    )
-    p.add_argument("--prices-csv", metavar="DIR", help="replay price bars from DIR/SYMBOL.csv")
-    p.add_argument(
-        "--at", type=_parse_at, metavar="ISO-TIME", help="run as if it were this time (replay)"
-    )
-    p.add_argument("--backend", choices=("finbert", "lite"), help="sentiment backend")
-    p.add_argument("--model", help="finbert: hub id or local path; lite: a head file")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,51 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("digest", help="build the digest now and print it")
-    _common(p)
+    add_common(p)
     p.add_argument("--dry-run", action="store_true", help="record nothing in the store")
 
     p = sub.add_parser("signal", help="the on-demand view of one ticker (records nothing)")
     p.add_argument("ticker", help="ticker or company name: TSLA, $TSLA, Tesla")
-    _common(p)
+    add_common(p)
 
     p = sub.add_parser("why", help="how the latest signal for a ticker was made")
     p.add_argument("ticker")
-    _common(p, engine=False)
+    add_common(p, engine=False)
 
     p = sub.add_parser("demo", help="the main job offline on bundled sample data")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     p.add_argument("--json", action="store_true", help="print the digest as JSON")
+
+    for ext in EXTENSIONS:
+        ext.add_parsers(sub)
     return parser
-
-
-def _config_for(args: argparse.Namespace) -> Config:
-    config = load_config(args.config)
-    news: dict[str, object] = {}
-    prices: dict[str, object] = {}
-    sentiment: dict[str, object] = {}
-    store: dict[str, object] = {}
-    if getattr(args, "feeds", None):
-        news["feeds"] = list(args.feeds)
-    if getattr(args, "prices_csv", None):
-        prices.update(provider="csv", csv_dir=args.prices_csv)
-    if getattr(args, "backend", None):
-        sentiment["backend"] = args.backend
-    if getattr(args, "model", None):
-        backend = sentiment.get("backend", config.sentiment.backend)
-        sentiment["model" if backend == "finbert" else "lite_head"] = args.model
-    if getattr(args, "db", None):
-        store["path"] = args.db
-    return with_overrides(config, news=news, prices=prices, sentiment=sentiment, store=store)
-
-
-def _clock(args: argparse.Namespace) -> Clock:
-    at = getattr(args, "at", None)
-    return FixedClock(at) if at else SystemClock()
-
-
-def _print(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 def _require_sources(config: Config, *, ticker_feeds_count: bool) -> None:
@@ -131,9 +80,9 @@ async def run_digest(config: Config, clock: Clock, *, dry_run: bool, as_json: bo
     async with open_engine(config, clock=clock) as engine:
         digest = await engine.build_digest(dry_run=dry_run)
     if as_json:
-        _print(json.dumps(digest_to_dict(digest), indent=2) + "\n")
+        out(json.dumps(digest_to_dict(digest), indent=2) + "\n")
     else:
-        _print(render_digest(digest))
+        out(render_digest(digest))
     return 0
 
 
@@ -155,9 +104,9 @@ async def run_signal(config: Config, clock: Clock, query: str, *, as_json: bool)
             "reason": view.reason,
             "failed_sources": view.failures,
         }
-        _print(json.dumps(doc, indent=2) + "\n")
+        out(json.dumps(doc, indent=2) + "\n")
     else:
-        _print(render_ticker_view(view))
+        out(render_ticker_view(view))
     return 0
 
 
@@ -171,14 +120,14 @@ async def run_why(config: Config, query: str) -> int:
         raise UserError(f"unknown ticker or company {query.strip()!r}")
     symbol = found[0]
     if not await asyncio.to_thread(Path(config.store.path).expanduser().exists):
-        _print(f"No signal recorded for {symbol} yet (no store at {config.store.path}).\n")
+        out(f"No signal recorded for {symbol} yet (no store at {config.store.path}).\n")
         return 1
     async with await Store.open(config.store.path) as store:
         last = await store.latest_signal(symbol)
     if last is None:
-        _print(f"No signal recorded for {symbol} yet.\n")
+        out(f"No signal recorded for {symbol} yet.\n")
         return 1
-    _print(render_why(last.payload))
+    out(render_why(last.payload))
     return 0
 
 
@@ -212,28 +161,32 @@ async def run_demo(as_json: bool) -> int:
         async with open_engine(config, clock=clock) as engine:
             digest = await engine.build_digest()
             if as_json:
-                _print(json.dumps(digest_to_dict(digest), indent=2) + "\n")
+                out(json.dumps(digest_to_dict(digest), indent=2) + "\n")
                 return 0
-            _print(render_digest(digest))
+            out(render_digest(digest))
             if not digest.signals:
                 return 0
             top = digest.signals[0].symbol
-            _print(f"\n$ tradethehype signal {top}\n")
-            _print(render_ticker_view(await engine.ticker_view(top)))
-            _print(f"\n$ tradethehype why {top}\n")
+            out(f"\n$ tradethehype signal {top}\n")
+            out(render_ticker_view(await engine.ticker_view(top)))
+            out(f"\n$ tradethehype why {top}\n")
             payload = await engine.explain(top)
-            _print(render_why(payload) if payload else f"No signal recorded for {top}.\n")
+            out(render_why(payload) if payload else f"No signal recorded for {top}.\n")
     return 0
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
+    for ext in EXTENSIONS:
+        code = await ext.dispatch(args)
+        if code is not None:
+            return code
     if args.command == "demo":
         return await run_demo(args.json)
-    config = _config_for(args)
+    config = config_for(args)
     if args.command == "digest":
-        return await run_digest(config, _clock(args), dry_run=args.dry_run, as_json=args.json)
+        return await run_digest(config, clock_for(args), dry_run=args.dry_run, as_json=args.json)
     if args.command == "signal":
-        return await run_signal(config, _clock(args), args.ticker, as_json=args.json)
+        return await run_signal(config, clock_for(args), args.ticker, as_json=args.json)
     if args.command == "why":
         return await run_why(config, args.ticker)
     raise AssertionError(args.command)

@@ -55,6 +55,30 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX signal_history_symbol ON signal_history(symbol, created_at);
     """,
+    # 2: chats subscribed to the digest, what each chat was last shown, digests built
+    """
+    CREATE TABLE subscriptions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        subscribed_by TEXT,
+        subscribed_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE TABLE chat_last_signal (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        shown_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX digests_created ON digests(created_at);
+    """,
 ]
 
 
@@ -285,6 +309,120 @@ class Store:
             raise
         return recorded
 
+    # -- chats ------------------------------------------------------------------------------
+
+    async def _write(self, sql: str, args: tuple[Any, ...]) -> int:
+        """One statement in its own write transaction; returns the rows it changed."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await self._db.execute(sql, args)
+                changed = cur.rowcount
+                await self._db.execute("COMMIT")
+            except Exception:
+                await self._db.execute("ROLLBACK")
+                raise
+        return changed
+
+    async def subscribe(
+        self, platform: str, chat_id: str, now: datetime, *, title: str = "", by: str | None = None
+    ) -> bool:
+        """Subscribe a chat to the digest; False when it already was."""
+        return (
+            await self._write(
+                "INSERT OR IGNORE INTO subscriptions"
+                " (platform, chat_id, title, subscribed_by, subscribed_at) VALUES (?, ?, ?, ?, ?)",
+                (platform, chat_id, title, by, _iso(now)),
+            )
+            > 0
+        )
+
+    async def unsubscribe(self, platform: str, chat_id: str) -> bool:
+        """Unsubscribe a chat; False when it was not subscribed."""
+        return (
+            await self._write(
+                "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+            > 0
+        )
+
+    async def subscriptions(self, platform: str | None = None) -> list[Subscription]:
+        query = "SELECT * FROM subscriptions"
+        args: tuple[Any, ...] = ()
+        if platform is not None:
+            query += " WHERE platform = ?"
+            args = (platform,)
+        async with self._db.execute(query + " ORDER BY subscribed_at, chat_id", args) as cur:
+            rows = await cur.fetchall()
+        return [
+            Subscription(
+                platform=r["platform"],
+                chat_id=r["chat_id"],
+                title=r["title"],
+                subscribed_by=r["subscribed_by"],
+                subscribed_at=datetime.fromisoformat(r["subscribed_at"]),
+            )
+            for r in rows
+        ]
+
+    async def is_subscribed(self, platform: str, chat_id: str) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def remember_shown(self, platform: str, chat_id: str, symbol: str, now: datetime) -> None:
+        """Note the last signal a chat was shown, which `/why` with no ticker explains."""
+        await self._write(
+            "INSERT INTO chat_last_signal (platform, chat_id, symbol, shown_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, chat_id) DO UPDATE SET symbol = excluded.symbol,"
+            " shown_at = excluded.shown_at",
+            (platform, chat_id, symbol, _iso(now)),
+        )
+
+    async def last_shown(self, platform: str, chat_id: str) -> str | None:
+        async with self._db.execute(
+            "SELECT symbol FROM chat_last_signal WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row["symbol"]) if row else None
+
+    # -- digests ----------------------------------------------------------------------------
+
+    async def save_digest(self, payload: dict[str, Any], now: datetime) -> int:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await self._db.execute(
+                    "INSERT INTO digests (created_at, payload) VALUES (?, ?)",
+                    (_iso(now), json.dumps(payload, sort_keys=True)),
+                )
+                digest_id = int(cur.lastrowid or 0)
+                await self._db.execute("COMMIT")
+            except Exception:
+                await self._db.execute("ROLLBACK")
+                raise
+        return digest_id
+
+    async def latest_digest(self, since: datetime | None = None) -> StoredDigest | None:
+        query = "SELECT id, created_at, payload FROM digests"
+        args: tuple[Any, ...] = ()
+        if since is not None:
+            query += " WHERE created_at >= ?"
+            args = (_iso(since),)
+        async with self._db.execute(
+            query + " ORDER BY created_at DESC, id DESC LIMIT 1", args
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return StoredDigest(
+            id=row["id"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            payload=json.loads(row["payload"]),
+        )
+
     async def signal_rows(self, symbol: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM signal_history"
         args: tuple[Any, ...] = ()
@@ -294,6 +432,22 @@ class Store:
         async with self._db.execute(query + " ORDER BY id", args) as cur:
             rows = await cur.fetchall()
         return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    platform: str
+    chat_id: str
+    title: str
+    subscribed_by: str | None
+    subscribed_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredDigest:
+    id: int
+    created_at: datetime
+    payload: dict[str, Any]
 
 
 def _verdict(

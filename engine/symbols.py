@@ -63,72 +63,468 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _QUERY_TICKER = re.compile(r"^[A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
-LEGAL_SUFFIXES = frozenset({
-    "inc", "corp", "corporation", "co", "company", "companies", "cos", "ltd", "plc", "group",
-    "holdings", "ag", "nv", "sa", "se", "llc", "lp", "incorporated", "limited",
-})
-_CUE_NEXT = frozenset({
-    "shares", "share", "stock", "stocks", "earnings", "revenue", "revenues", "sales", "profit",
-    "profits", "results", "guidance", "outlook", "forecast", "forecasts", "ceo", "cfo", "q1",
-    "q2", "q3", "q4", "quarter", "quarterly", "beats", "beat", "misses", "missed", "tops",
-    "raises", "raised", "cuts", "lowers", "lowered", "reports", "reported", "posts", "posted",
-    "slides", "slid", "jumps", "jumped", "falls", "fell", "rises", "rose", "gains", "gained",
-    "drops", "dropped", "soars", "soared", "plunges", "plunged", "surges", "surged", "sinks",
-    "sank", "rallies", "rallied", "tumbles", "tumbled", "climbs", "climbed", "slumps",
-    "slumped", "dips", "dipped", "slips", "slipped", "sheds", "upgraded", "downgraded",
-    "initiated", "reiterated", "stores", "store", "shoppers", "said", "says", "announces",
-    "announced", "unveils", "launches", "warns", "boosts", "hikes", "trims", "slashes",
-    "shareholders", "investors", "layoffs", "executives", "stake",
-})
-_CUE_PREV = frozenset({
-    "upgrades", "downgrades", "upgraded", "downgraded", "initiates", "reiterates", "resumes",
-    "buy", "sell", "shorts", "vs", "versus", "rival", "rivals", "owner", "buys", "sells",
-    "acquires", "acquire",
-})
-_PERSON_BEFORE = frozenset({
-    # titles
-    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lady", "lord", "president", "senator",
-    "sen", "rep", "gov", "governor", "judge", "justice", "prof", "professor", "coach", "uncle",
-    "aunt", "saint", "st",
-    # common first names
-    "aaron", "adam", "alan", "albert", "alex", "alice", "amy", "andrew", "andy", "ann", "anna",
-    "anne", "anthony", "barbara", "ben", "benjamin", "betty", "bill", "bob", "brian", "carl",
-    "carol", "catherine", "charles", "charlie", "chris", "christopher", "daniel", "david",
-    "diana", "donald", "dorothy", "douglas", "ed", "edward", "elizabeth", "ellen", "emily",
-    "emma", "eric", "frank", "gary", "george", "gerald", "gordon", "grace", "greg", "harold",
-    "harrison", "harry", "helen", "henry", "jack", "jacob", "james", "jane", "janet", "jason",
-    "jeff", "jennifer", "jerry", "jessica", "jim", "joe", "john", "jonathan", "joseph",
-    "joshua", "julia", "julie", "karen", "kate", "kathleen", "keith", "kelly", "ken", "kevin",
-    "larry", "laura", "linda", "lisa", "louis", "margaret", "maria", "mark", "martha",
-    "martin", "mary", "matt", "matthew", "michael", "michelle", "mike", "nancy", "nicholas",
-    "nick", "nikola", "oliver", "patricia", "patrick", "paul", "peter", "philip", "rachel",
-    "ralph", "raymond", "rebecca", "richard", "robert", "roger", "ronald", "rose", "russell",
-    "ruth", "ryan", "sam", "samuel", "sandra", "sarah", "scott", "sharon", "steve", "steven",
-    "susan", "thomas", "tim", "timothy", "tom", "tony", "victoria", "walter", "wayne",
-    "william", "willie", "jeremy", "jamie", "kyle", "dan", "danny", "dean", "derek", "dennis",
-    "eddie", "elon", "eli", "evan", "gavin", "glenn", "harvey", "ian", "jake", "jay", "jimmy",
-    "joel", "jordan", "justin", "kurt", "lee", "leo", "luke", "marc", "marcus", "max", "neil",
-    "noah", "owen", "pete", "phil", "randy", "ray", "rick", "rob", "ron", "ross", "roy",
-    "sean", "seth", "shawn", "stan", "ted", "terry", "todd", "travis", "troy", "vince", "warren",
-    "zach", "abby", "amanda", "angela", "ashley", "beth", "cathy", "christine", "claire",
-    "debbie", "donna", "eva", "hannah", "heather", "holly", "jenny", "jill", "joan", "judy",
-    "kim", "lucy", "megan", "monica", "natalie", "nicole", "olivia", "pam", "sophie", "stephanie",
-    "tina", "tracy", "wendy",
-})
+LEGAL_SUFFIXES = frozenset(
+    {
+        "inc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "companies",
+        "cos",
+        "ltd",
+        "plc",
+        "group",
+        "holdings",
+        "ag",
+        "nv",
+        "sa",
+        "se",
+        "llc",
+        "lp",
+        "incorporated",
+        "limited",
+    }
+)
+_CUE_NEXT = frozenset(
+    {
+        "shares",
+        "share",
+        "stock",
+        "stocks",
+        "earnings",
+        "revenue",
+        "revenues",
+        "sales",
+        "profit",
+        "profits",
+        "results",
+        "guidance",
+        "outlook",
+        "forecast",
+        "forecasts",
+        "ceo",
+        "cfo",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "quarter",
+        "quarterly",
+        "beats",
+        "beat",
+        "misses",
+        "missed",
+        "tops",
+        "raises",
+        "raised",
+        "cuts",
+        "lowers",
+        "lowered",
+        "reports",
+        "reported",
+        "posts",
+        "posted",
+        "slides",
+        "slid",
+        "jumps",
+        "jumped",
+        "falls",
+        "fell",
+        "rises",
+        "rose",
+        "gains",
+        "gained",
+        "drops",
+        "dropped",
+        "soars",
+        "soared",
+        "plunges",
+        "plunged",
+        "surges",
+        "surged",
+        "sinks",
+        "sank",
+        "rallies",
+        "rallied",
+        "tumbles",
+        "tumbled",
+        "climbs",
+        "climbed",
+        "slumps",
+        "slumped",
+        "dips",
+        "dipped",
+        "slips",
+        "slipped",
+        "sheds",
+        "upgraded",
+        "downgraded",
+        "initiated",
+        "reiterated",
+        "stores",
+        "store",
+        "shoppers",
+        "said",
+        "says",
+        "announces",
+        "announced",
+        "unveils",
+        "launches",
+        "warns",
+        "boosts",
+        "hikes",
+        "trims",
+        "slashes",
+        "shareholders",
+        "investors",
+        "layoffs",
+        "executives",
+        "stake",
+    }
+)
+_CUE_PREV = frozenset(
+    {
+        "upgrades",
+        "downgrades",
+        "upgraded",
+        "downgraded",
+        "initiates",
+        "reiterates",
+        "resumes",
+        "buy",
+        "sell",
+        "shorts",
+        "vs",
+        "versus",
+        "rival",
+        "rivals",
+        "owner",
+        "buys",
+        "sells",
+        "acquires",
+        "acquire",
+    }
+)
+_PERSON_BEFORE = frozenset(
+    {
+        # titles
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "dame",
+        "lady",
+        "lord",
+        "president",
+        "senator",
+        "sen",
+        "rep",
+        "gov",
+        "governor",
+        "judge",
+        "justice",
+        "prof",
+        "professor",
+        "coach",
+        "uncle",
+        "aunt",
+        "saint",
+        "st",
+        # common first names
+        "aaron",
+        "adam",
+        "alan",
+        "albert",
+        "alex",
+        "alice",
+        "amy",
+        "andrew",
+        "andy",
+        "ann",
+        "anna",
+        "anne",
+        "anthony",
+        "barbara",
+        "ben",
+        "benjamin",
+        "betty",
+        "bill",
+        "bob",
+        "brian",
+        "carl",
+        "carol",
+        "catherine",
+        "charles",
+        "charlie",
+        "chris",
+        "christopher",
+        "daniel",
+        "david",
+        "diana",
+        "donald",
+        "dorothy",
+        "douglas",
+        "ed",
+        "edward",
+        "elizabeth",
+        "ellen",
+        "emily",
+        "emma",
+        "eric",
+        "frank",
+        "gary",
+        "george",
+        "gerald",
+        "gordon",
+        "grace",
+        "greg",
+        "harold",
+        "harrison",
+        "harry",
+        "helen",
+        "henry",
+        "jack",
+        "jacob",
+        "james",
+        "jane",
+        "janet",
+        "jason",
+        "jeff",
+        "jennifer",
+        "jerry",
+        "jessica",
+        "jim",
+        "joe",
+        "john",
+        "jonathan",
+        "joseph",
+        "joshua",
+        "julia",
+        "julie",
+        "karen",
+        "kate",
+        "kathleen",
+        "keith",
+        "kelly",
+        "ken",
+        "kevin",
+        "larry",
+        "laura",
+        "linda",
+        "lisa",
+        "louis",
+        "margaret",
+        "maria",
+        "mark",
+        "martha",
+        "martin",
+        "mary",
+        "matt",
+        "matthew",
+        "michael",
+        "michelle",
+        "mike",
+        "nancy",
+        "nicholas",
+        "nick",
+        "nikola",
+        "oliver",
+        "patricia",
+        "patrick",
+        "paul",
+        "peter",
+        "philip",
+        "rachel",
+        "ralph",
+        "raymond",
+        "rebecca",
+        "richard",
+        "robert",
+        "roger",
+        "ronald",
+        "rose",
+        "russell",
+        "ruth",
+        "ryan",
+        "sam",
+        "samuel",
+        "sandra",
+        "sarah",
+        "scott",
+        "sharon",
+        "steve",
+        "steven",
+        "susan",
+        "thomas",
+        "tim",
+        "timothy",
+        "tom",
+        "tony",
+        "victoria",
+        "walter",
+        "wayne",
+        "william",
+        "willie",
+        "jeremy",
+        "jamie",
+        "kyle",
+        "dan",
+        "danny",
+        "dean",
+        "derek",
+        "dennis",
+        "eddie",
+        "elon",
+        "eli",
+        "evan",
+        "gavin",
+        "glenn",
+        "harvey",
+        "ian",
+        "jake",
+        "jay",
+        "jimmy",
+        "joel",
+        "jordan",
+        "justin",
+        "kurt",
+        "lee",
+        "leo",
+        "luke",
+        "marc",
+        "marcus",
+        "max",
+        "neil",
+        "noah",
+        "owen",
+        "pete",
+        "phil",
+        "randy",
+        "ray",
+        "rick",
+        "rob",
+        "ron",
+        "ross",
+        "roy",
+        "sean",
+        "seth",
+        "shawn",
+        "stan",
+        "ted",
+        "terry",
+        "todd",
+        "travis",
+        "troy",
+        "vince",
+        "warren",
+        "zach",
+        "abby",
+        "amanda",
+        "angela",
+        "ashley",
+        "beth",
+        "cathy",
+        "christine",
+        "claire",
+        "debbie",
+        "donna",
+        "eva",
+        "hannah",
+        "heather",
+        "holly",
+        "jenny",
+        "jill",
+        "joan",
+        "judy",
+        "kim",
+        "lucy",
+        "megan",
+        "monica",
+        "natalie",
+        "nicole",
+        "olivia",
+        "pam",
+        "sophie",
+        "stephanie",
+        "tina",
+        "tracy",
+        "wendy",
+    }
+)
 # Trailing words that a shorter form of a company name may drop: "Teva Pharmaceutical
 # Industries" is also found as "Teva", "Compass Minerals International" as "Compass Minerals".
-_GENERIC_TAIL = frozenset({
-    "pharmaceutical", "pharmaceuticals", "pharma", "biopharma", "biopharmaceuticals",
-    "therapeutics", "biosciences", "bioscience", "biotherapeutics", "biotech", "biotechnology",
-    "oncology", "sciences", "medical", "healthcare", "industries", "technologies", "technology",
-    "systems", "system", "solutions", "resources", "networks", "communications",
-    "telecommunications", "entertainment", "semiconductor", "semiconductors", "international",
-    "brands", "software", "labs", "laboratories", "petroleum", "minerals", "financial",
-    "bancorp", "bancshares", "realty", "properties", "partners", "interactive", "electronics",
-    "instruments", "devices", "enterprises", "worldwide", "platforms", "products", "investors",
-    "investment", "management", "bdc", "trust", "capital", "energy", "resorts", "holdings",
-    "group", "corp", "inc", "&", "and", "of", "the",
-})
+_GENERIC_TAIL = frozenset(
+    {
+        "pharmaceutical",
+        "pharmaceuticals",
+        "pharma",
+        "biopharma",
+        "biopharmaceuticals",
+        "therapeutics",
+        "biosciences",
+        "bioscience",
+        "biotherapeutics",
+        "biotech",
+        "biotechnology",
+        "oncology",
+        "sciences",
+        "medical",
+        "healthcare",
+        "industries",
+        "technologies",
+        "technology",
+        "systems",
+        "system",
+        "solutions",
+        "resources",
+        "networks",
+        "communications",
+        "telecommunications",
+        "entertainment",
+        "semiconductor",
+        "semiconductors",
+        "international",
+        "brands",
+        "software",
+        "labs",
+        "laboratories",
+        "petroleum",
+        "minerals",
+        "financial",
+        "bancorp",
+        "bancshares",
+        "realty",
+        "properties",
+        "partners",
+        "interactive",
+        "electronics",
+        "instruments",
+        "devices",
+        "enterprises",
+        "worldwide",
+        "platforms",
+        "products",
+        "investors",
+        "investment",
+        "management",
+        "bdc",
+        "trust",
+        "capital",
+        "energy",
+        "resorts",
+        "holdings",
+        "group",
+        "corp",
+        "inc",
+        "&",
+        "and",
+        "of",
+        "the",
+    }
+)
 _SENTENCE_BREAK = frozenset(".!?:;\"“”'‘’(—–|•\n\r\t")
 
 
@@ -180,7 +576,7 @@ def _unescape(text: str) -> tuple[str, list[int] | None]:
         decoded = html.unescape(m.group(0))
         if decoded == m.group(0):
             continue
-        parts.append(text[last:m.start()])
+        parts.append(text[last : m.start()])
         offsets.extend(range(last, m.start()))
         parts.append(decoded)
         offsets.extend([m.start()] * len(decoded))
@@ -231,8 +627,9 @@ class SymbolIndex:
     # -- construction -------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path | None = None, aliases: Path | None = None,
-             stopwords: Path | None = None) -> SymbolIndex:
+    def load(
+        cls, path: Path | None = None, aliases: Path | None = None, stopwords: Path | None = None
+    ) -> SymbolIndex:
         """Load the shipped list (engine/data) or the given files."""
         with (path or TICKERS_PATH).open(encoding="utf-8") as fh:
             data = json.load(fh)
@@ -248,8 +645,12 @@ class SymbolIndex:
         if alias_path.exists():
             with alias_path.open(encoding="utf-8") as fh:
                 alias_data = json.load(fh)
-        return cls(rows, alias_data.get("aliases", {}),
-                   read_stopwords(stopwords or STOPWORDS_PATH), alias_data.get("not_names", []))
+        return cls(
+            rows,
+            alias_data.get("aliases", {}),
+            read_stopwords(stopwords or STOPWORDS_PATH),
+            alias_data.get("not_names", []),
+        )
 
     def _build_names(self, aliases: Mapping[str, Any], not_names: Sequence[str]) -> None:
         ambiguous: set[tuple[str, ...]] = set()
@@ -283,8 +684,7 @@ class SymbolIndex:
             rule = spec.get("rule", "name")
             if rule not in ("name", "cue", "suffix"):
                 rule = "name"
-            if len(key) == 1 and (len(key[0]) < 3 or (key[0] in self._stop
-                                                       and "rule" not in spec)):
+            if len(key) == 1 and (len(key[0]) < 3 or (key[0] in self._stop and "rule" not in spec)):
                 rule = "suffix"
             shown = tuple(_tokens(self._rows[symbol][0].lower()))
             self._names[key] = _Entry(
@@ -354,7 +754,8 @@ class SymbolIndex:
             return self._resolve_ticker(q)
         as_name = q[0].isupper() and not q.isupper()
         first, second = (
-            (self._resolve_name, self._resolve_ticker) if as_name
+            (self._resolve_name, self._resolve_ticker)
+            if as_name
             else (self._resolve_ticker, self._resolve_name)
         )
         return first(q) or second(q)
@@ -404,8 +805,11 @@ class SymbolIndex:
             start, end = hit.start, hit.end
             if offsets is not None:
                 start, end = offsets[start], offsets[end]
-            out.append(SymbolMatch(hit.symbol, self._rows[hit.symbol][0], text[start:end],
-                                   start, end, hit.how))
+            out.append(
+                SymbolMatch(
+                    hit.symbol, self._rows[hit.symbol][0], text[start:end], start, end, hit.how
+                )
+            )
         return out
 
     def _find(self, text: str) -> list[_Hit]:
@@ -448,14 +852,20 @@ class SymbolIndex:
             for n in lens:
                 if i + n > n_tok:
                     continue
-                entry = self._names.get(tuple(low[i:i + n]))
+                entry = self._names.get(tuple(low[i : i + n]))
                 if entry is None:
                     continue
                 after = self._accept(entry, text, spans, toks, low, i, n, title_cache)
                 if after is not None:
                     if entry.symbol:  # not a blocking phrase
-                        hits.append(_Hit(spans[i][0], self._end_of(text, spans, after),
-                                         entry.symbol, entry.how))
+                        hits.append(
+                            _Hit(
+                                spans[i][0],
+                                self._end_of(text, spans, after),
+                                entry.symbol,
+                                entry.how,
+                            )
+                        )
                     break
             i = after if after is not None else i + 1
         return hits
@@ -463,8 +873,10 @@ class SymbolIndex:
     @staticmethod
     def _end_of(text: str, spans: list[tuple[int, int]], end_tok: int) -> int:
         end = spans[end_tok - 1][1]
-        if end < len(text) and text[end] == "." and text[spans[end_tok - 1][0]:end].lower() in (
-            LEGAL_SUFFIXES
+        if (
+            end < len(text)
+            and text[end] == "."
+            and text[spans[end_tok - 1][0] : end].lower() in (LEGAL_SUFFIXES)
         ):
             end += 1  # "Inc." keeps its dot
         return end
@@ -481,7 +893,7 @@ class SymbolIndex:
         title_cache: dict[int, bool],
     ) -> int | None:
         """Token index after the match if this occurrence counts as the company, else None."""
-        for canon, tok in zip(entry.canon, toks[i:i + n], strict=True):
+        for canon, tok in zip(entry.canon, toks[i : i + n], strict=True):
             if not _case_ok(canon, tok):
                 return None
         first = toks[i]
@@ -495,14 +907,22 @@ class SymbolIndex:
             return j  # "Dana (DAN)": the ticker confirms the name
         nxt = j
         possessive = False
-        if nxt < len(toks) and low[nxt] == "s" and text[spans[nxt][0] - 1] in "'’" \
-                and spans[nxt][0] - 1 == spans[j - 1][1]:
+        if (
+            nxt < len(toks)
+            and low[nxt] == "s"
+            and text[spans[nxt][0] - 1] in "'’"
+            and spans[nxt][0] - 1 == spans[j - 1][1]
+        ):
             possessive = True
             nxt += 1
         follow = low[nxt] if nxt < len(toks) else ""
-        gap = text[spans[j - 1][1]:spans[nxt][0]] if nxt < len(toks) else ""
-        suffix = (not possessive and follow in LEGAL_SUFFIXES and gap.strip(" ,") == ""
-                  and toks[nxt][0].isupper())
+        gap = text[spans[j - 1][1] : spans[nxt][0]] if nxt < len(toks) else ""
+        suffix = (
+            not possessive
+            and follow in LEGAL_SUFFIXES
+            and gap.strip(" ,") == ""
+            and toks[nxt][0].isupper()
+        )
         if follow in entry.not_followed_by and not possessive:
             return None
         prev = low[i - 1] if i > 0 else ""
@@ -527,10 +947,11 @@ class SymbolIndex:
         return row is not None and (row[2] == symbol or normalise_ticker(m.group(1)) == symbol)
 
     @staticmethod
-    def _after_person(text: str, spans: list[tuple[int, int]], toks: list[str],
-                      low: list[str], i: int) -> bool:
+    def _after_person(
+        text: str, spans: list[tuple[int, int]], toks: list[str], low: list[str], i: int
+    ) -> bool:
         """'Harrison Ford', 'Michael J. Fox', 'Mr. Ford': the word is a person's name."""
-        gap = text[spans[i - 1][1]:spans[i][0]]
+        gap = text[spans[i - 1][1] : spans[i][0]]
         if gap not in (" ", ". "):
             return False
         prev = toks[i - 1]
@@ -541,8 +962,9 @@ class SymbolIndex:
         return low[i - 1] in _PERSON_BEFORE
 
     @staticmethod
-    def _uninformative_caps(text: str, spans: list[tuple[int, int]], i: int,
-                            cache: dict[int, bool]) -> bool:
+    def _uninformative_caps(
+        text: str, spans: list[tuple[int, int]], i: int, cache: dict[int, bool]
+    ) -> bool:
         """At a sentence start or in a Title Case line, a capital letter proves nothing."""
         start = spans[i][0]
         k = start - 1
@@ -553,6 +975,6 @@ class SymbolIndex:
         line_start = text.rfind("\n", 0, start) + 1
         if line_start not in cache:
             line_end = text.find("\n", start)
-            line = text[line_start:line_end if line_end >= 0 else len(text)]
+            line = text[line_start : line_end if line_end >= 0 else len(text)]
             cache[line_start] = _is_title_case(line)
         return cache[line_start]

@@ -46,20 +46,118 @@ _JURISDICTION = re.compile(
 )
 _PARENS = re.compile(r"\s*\([^)]*\)")
 _LEGAL_SUFFIXES = {
-    "inc", "incorporated", "corp", "corporation", "co", "company", "cos", "companies", "ltd",
-    "limited", "plc", "nv", "sa", "se", "ag", "as", "asa", "ab", "publ", "spa", "lp", "llc",
-    "pbc", "sab", "de", "cv", "com", "bhd", "kgaa", "oyj", "tbk", "pte", "pty", "lllp",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "cos",
+    "companies",
+    "ltd",
+    "limited",
+    "plc",
+    "nv",
+    "sa",
+    "se",
+    "ag",
+    "as",
+    "asa",
+    "ab",
+    "publ",
+    "spa",
+    "lp",
+    "llc",
+    "pbc",
+    "sab",
+    "de",
+    "cv",
+    "com",
+    "bhd",
+    "kgaa",
+    "oyj",
+    "tbk",
+    "pte",
+    "pty",
+    "lllp",
 }  # compared after removing dots and slashes: "N.V." -> "nv", "A/S" -> "as"
 _GROUP_WORDS = {"holdings", "holding", "group"}
 _SMALL_WORDS = {"of", "the", "and", "for", "in", "on", "at", "to", "by", "de", "du", "la", "et"}
 # Short upper-case words that are words, not acronyms, when title-casing SEC names.
 _SHORT_WORDS = {
-    "new", "one", "two", "air", "oil", "gas", "big", "sun", "bio", "art", "car", "net", "web",
-    "box", "pro", "sky", "sea", "red", "go", "my", "all", "bay", "cue", "day", "dye", "eco",
-    "fox", "gap", "hub", "ice", "inn", "key", "lab", "law", "map", "max", "mid", "now", "oak",
-    "old", "pay", "pet", "pop", "run", "six", "ten", "tri", "way", "win", "zoo",
-    "can", "far", "fun", "hot", "joy", "low", "ore", "top", "hut", "bar", "jet", "kid",
-    "buy", "rio", "las", "yum", "eli", "dow", "age", "ace", "aim", "arc", "ark",
+    "new",
+    "one",
+    "two",
+    "air",
+    "oil",
+    "gas",
+    "big",
+    "sun",
+    "bio",
+    "art",
+    "car",
+    "net",
+    "web",
+    "box",
+    "pro",
+    "sky",
+    "sea",
+    "red",
+    "go",
+    "my",
+    "all",
+    "bay",
+    "cue",
+    "day",
+    "dye",
+    "eco",
+    "fox",
+    "gap",
+    "hub",
+    "ice",
+    "inn",
+    "key",
+    "lab",
+    "law",
+    "map",
+    "max",
+    "mid",
+    "now",
+    "oak",
+    "old",
+    "pay",
+    "pet",
+    "pop",
+    "run",
+    "six",
+    "ten",
+    "tri",
+    "way",
+    "win",
+    "zoo",
+    "can",
+    "far",
+    "fun",
+    "hot",
+    "joy",
+    "low",
+    "ore",
+    "top",
+    "hut",
+    "bar",
+    "jet",
+    "kid",
+    "buy",
+    "rio",
+    "las",
+    "yum",
+    "eli",
+    "dow",
+    "age",
+    "ace",
+    "aim",
+    "arc",
+    "ark",
 }
 _VOWELS = set("AEIOUY")
 
@@ -118,8 +216,7 @@ def display_name(sec_name: str, stopwords: Iterable[str] = ()) -> str:
         return sec_name.strip()
     if any(c.islower() for c in name):  # mixed case: only fix the upper-case words
         return " ".join(
-            _title_word(w, i == 0) if w.isupper() and len(w) > 1 else w
-            for i, w in enumerate(words)
+            _title_word(w, i == 0) if w.isupper() and len(w) > 1 else w for i, w in enumerate(words)
         )
     return " ".join(_title_word(w, i == 0) for i, w in enumerate(words))
 
@@ -223,8 +320,9 @@ def read_alias_file(path: Path = ALIASES_PATH) -> dict[str, Any]:
     return data
 
 
-def build_from_files(src: Path, aliases: Path = ALIASES_PATH,
-                     stopwords: Path = STOPWORDS_PATH) -> dict[str, Any]:
+def build_from_files(
+    src: Path, aliases: Path = ALIASES_PATH, stopwords: Path = STOPWORDS_PATH
+) -> dict[str, Any]:
     """Read SEC's file and the shipped hand-written data; return the processed list."""
     with src.open(encoding="utf-8") as fh:
         raw = json.load(fh)
@@ -240,8 +338,9 @@ def build_from_files(src: Path, aliases: Path = ALIASES_PATH,
 def write_ticker_list(processed: Mapping[str, Any], out: Path) -> int:
     """Write compactly (one ticker per line, so diffs stay readable); return bytes written."""
     head = {k: v for k, v in processed.items() if k != "tickers"}
-    lines = [json.dumps(row, ensure_ascii=False, separators=(",", ":"))
-             for row in processed["tickers"]]
+    lines = [
+        json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in processed["tickers"]
+    ]
     body = json.dumps(head, ensure_ascii=False)[:-1]
     text = body + ', "tickers": [\n' + ",\n".join(lines) + "\n]}\n"
     out.parent.mkdir(parents=True, exist_ok=True)

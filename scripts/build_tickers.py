@@ -24,15 +24,25 @@ DEFAULT_SRC = ROOT.parent / "shared" / "data" / "tickers" / "sec_company_tickers
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=DEFAULT_SRC,
-                        help="SEC company_tickers_exchange.json (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=TICKERS_PATH,
-                        help="where to write the list (default: %(default)s)")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=DEFAULT_SRC,
+        help="SEC company_tickers_exchange.json (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=TICKERS_PATH,
+        help="where to write the list (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if not args.src.is_file():
-        print(f"SEC ticker file not found: {args.src}\n"
-              "Download company_tickers_exchange.json from SEC EDGAR and pass it with --src.",
-              file=sys.stderr)
+        print(
+            f"SEC ticker file not found: {args.src}\n"
+            "Download company_tickers_exchange.json from SEC EDGAR and pass it with --src.",
+            file=sys.stderr,
+        )
         return 2
     try:
         processed = build_from_files(args.src)
@@ -43,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = processed["tickers"]
     by_exchange = Counter(r[2] for r in rows)
     named = sum(1 for r in rows if r[0] == r[3])
-    print(f"wrote {args.out}: {len(rows)} tickers ({dict(by_exchange)}), "
-          f"{named} with a company name to match, {size / 1024:.0f} KB")
+    print(
+        f"wrote {args.out}: {len(rows)} tickers ({dict(by_exchange)}), "
+        f"{named} with a company name to match, {size / 1024:.0f} KB"
+    )
     return 0
 
 
