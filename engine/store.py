@@ -55,7 +55,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX signal_history_symbol ON signal_history(symbol, created_at);
     """,
-    # 2: chats subscribed to the digest, what each chat was last shown, digests built
+    # 2: chats subscribed to the digest, signal cards shown (for Why?), digests built
     """
     CREATE TABLE subscriptions (
         platform TEXT NOT NULL,
@@ -65,10 +65,16 @@ MIGRATIONS: list[str] = [
         subscribed_at TEXT NOT NULL,
         PRIMARY KEY (platform, chat_id)
     );
-    CREATE TABLE chat_last_signal (
+    CREATE TABLE cards (
+        id INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE TABLE chat_last_card (
         platform TEXT NOT NULL,
         chat_id TEXT NOT NULL,
-        symbol TEXT NOT NULL,
+        card_id INTEGER NOT NULL REFERENCES cards(id),
         shown_at TEXT NOT NULL,
         PRIMARY KEY (platform, chat_id)
     );
@@ -371,22 +377,47 @@ class Store:
         ) as cur:
             return await cur.fetchone() is not None
 
-    async def remember_shown(self, platform: str, chat_id: str, symbol: str, now: datetime) -> None:
-        """Note the last signal a chat was shown, which `/why` with no ticker explains."""
+    async def save_card(self, symbol: str, payload: dict[str, Any], now: datetime) -> int:
+        """Keep a signal card's explanation payload; its id is what a Why? button carries."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await self._db.execute(
+                    "INSERT INTO cards (symbol, created_at, payload) VALUES (?, ?, ?)",
+                    (symbol, _iso(now), json.dumps(payload, sort_keys=True)),
+                )
+                card_id = int(cur.lastrowid or 0)
+                await self._db.execute("COMMIT")
+            except Exception:
+                await self._db.execute("ROLLBACK")
+                raise
+        return card_id
+
+    async def card(self, card_id: int) -> dict[str, Any] | None:
+        async with self._db.execute("SELECT payload FROM cards WHERE id = ?", (card_id,)) as cur:
+            row = await cur.fetchone()
+        return json.loads(row["payload"]) if row else None
+
+    async def remember_shown(
+        self, platform: str, chat_id: str, card_id: int, now: datetime
+    ) -> None:
+        """Note the last signal card a chat was shown, which `/why` with no ticker explains."""
         await self._write(
-            "INSERT INTO chat_last_signal (platform, chat_id, symbol, shown_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (platform, chat_id) DO UPDATE SET symbol = excluded.symbol,"
+            "INSERT INTO chat_last_card (platform, chat_id, card_id, shown_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, chat_id) DO UPDATE SET card_id = excluded.card_id,"
             " shown_at = excluded.shown_at",
-            (platform, chat_id, symbol, _iso(now)),
+            (platform, chat_id, card_id, _iso(now)),
         )
 
-    async def last_shown(self, platform: str, chat_id: str) -> str | None:
+    async def last_shown(self, platform: str, chat_id: str) -> dict[str, Any] | None:
+        """The payload of the last signal card this chat was shown, or None."""
         async with self._db.execute(
-            "SELECT symbol FROM chat_last_signal WHERE platform = ? AND chat_id = ?",
+            "SELECT c.payload FROM chat_last_card l JOIN cards c ON c.id = l.card_id"
+            " WHERE l.platform = ? AND l.chat_id = ?",
             (platform, chat_id),
         ) as cur:
             row = await cur.fetchone()
-        return str(row["symbol"]) if row else None
+        return json.loads(row["payload"]) if row else None
 
     # -- digests ----------------------------------------------------------------------------
 
