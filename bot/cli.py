@@ -22,8 +22,9 @@ from adapters.console import render_digest, render_ticker_view, render_why
 from bot import cli_sentiment, cli_symbols
 from bot.cli_common import add_common, clock_for, config_for, out
 from bot.config import Config, with_overrides
+from bot.run import run_bot
 from bot.wiring import open_engine
-from engine.clock import Clock, FixedClock
+from engine.clock import Clock, FixedClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
 from engine.serialize import digest_to_dict, signal_to_dict
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job offline on bundled sample data")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     p.add_argument("--json", action="store_true", help="print the digest as JSON")
+
+    p = sub.add_parser("run", help="serve the chat bots enabled in the config until stopped")
+    add_common(p, engine=False)
 
     for ext in EXTENSIONS:
         ext.add_parsers(sub)
@@ -189,6 +193,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await run_signal(config, clock_for(args), args.ticker, as_json=args.json)
     if args.command == "why":
         return await run_why(config, args.ticker)
+    if args.command == "run":
+        return await run_bot(config, clock=SystemClock(), env=os.environ)
     raise AssertionError(args.command)
 
 
@@ -196,7 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        level=logging.INFO
+        if getattr(args, "verbose", False) or args.command == "run"
+        else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     for noisy in ("httpx", "urllib3", "peewee", "filelock"):

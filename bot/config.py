@@ -11,6 +11,7 @@ import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import ConfigError
 
@@ -56,6 +57,25 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+@dataclass(frozen=True)
+class BotConfig:
+    rate_limit_per_minute: int = 5
+    max_tickers_per_signal: int = 3
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    timezone: str = "America/Phoenix"
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    enabled: bool = True
+    token: str = field(default="", repr=False)  # env TELEGRAM_BOT_TOKEN wins; never logged
+    base_url: str = "https://api.telegram.org/bot"
+    admins: list[int] = field(default_factory=list)
+
+
 class Config:
     news: NewsConfig = field(default_factory=NewsConfig)
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
@@ -63,6 +83,9 @@ class Config:
     signals: SignalsConfig = field(default_factory=SignalsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     source: str = "built-in defaults"  # where the values came from, for messages
+    bot: BotConfig = field(default_factory=BotConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
 
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -81,7 +104,8 @@ def _type_name(tp: Any) -> str:
     if tp is bool:
         return "true or false"
     if typing.get_origin(tp) is list:
-        return "a list of strings"
+        item = typing.get_args(tp)[0]
+        return "a list of whole numbers" if item is int else "a list of strings"
     return str(tp)
 
 
@@ -96,7 +120,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is bool and isinstance(value, bool):
         return value
     if typing.get_origin(tp) is list and isinstance(value, list):
-        if all(isinstance(v, str) for v in value):
+        item = typing.get_args(tp)[0]
+        if all(isinstance(v, item) and not isinstance(v, bool) for v in value):
             return list(value)
     raise ConfigError(f"{where}: expected {expected}, got {value!r}")
 
@@ -148,6 +173,7 @@ def _check(config: Config) -> None:
         "[signals] max_per_digest": config.signals.max_per_digest,
     }
     for name, value in positive.items():
+        "[bot] max_tickers_per_signal": config.bot.max_tickers_per_signal,
         if value <= 0:
             raise ConfigError(f"{src}: {name}: expected a number above 0, got {value!r}")
     s = config.signals
@@ -172,6 +198,20 @@ def _check(config: Config) -> None:
             )
     if config.prices.provider == "csv" and not config.prices.csv_dir:
         raise ConfigError(f'{src}: [prices] csv_dir: required when provider = "csv"')
+    if config.bot.rate_limit_per_minute < 0:
+        raise ConfigError(
+            f"{src}: [bot] rate_limit_per_minute: expected 0 (no limit) or more, "
+            f"got {config.bot.rate_limit_per_minute}"
+        )
+    try:
+        ZoneInfo(config.digest.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{src}: [digest] timezone: {config.digest.timezone!r} is not a time zone "
+            "(e.g. America/Phoenix, Europe/London, UTC)"
+        ) from None
+    if not config.telegram.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{src}: [telegram] base_url: expected an http(s) URL")
 
 
 def load_config(path: Path | None) -> Config:
@@ -209,7 +249,10 @@ def with_overrides(config: Config, **sections: dict[str, Any]) -> Config:
 __all__ = [
     "Config",
     "NewsConfig",
+    "BotConfig",
     "PricesConfig",
+    "DigestConfig",
+    "TelegramConfig",
     "SentimentConfig",
     "SignalsConfig",
     "StoreConfig",

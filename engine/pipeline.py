@@ -348,7 +348,8 @@ class SignalEngine:
             backend=self.backend_label,
         )
 
-    def _to_record(self, sig: Signal, now: datetime) -> NewSignal:
+    def signal_payload(self, sig: Signal, now: datetime) -> dict[str, Any]:
+        """The signal with how it was made: what the store keeps and Why? shows."""
         payload = signal_to_dict(sig)
         payload["generated_at"] = now.isoformat()
         payload["explain"] = self._explanation(sig)
@@ -363,6 +364,10 @@ class SignalEngine:
             stop=sig.levels.stop if sig.levels else None,
             target=sig.levels.target if sig.levels else None,
             backend=sig.backend,
+        return payload
+
+    def _to_record(self, sig: Signal, now: datetime) -> NewSignal:
+        payload = self.signal_payload(sig, now)
             payload=payload,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -14,6 +15,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from engine.market import MarketCalendar
 from engine.models import Sentiment
 
 # No test may reach a model hub: fail fast instead of trying the network.
@@ -74,6 +76,11 @@ def rss(items: Sequence[tuple[str, str, datetime]], title: str = "Test Wire") ->
     ).encode()
 
 
+@functools.cache
+def _calendar() -> MarketCalendar:
+    return MarketCalendar()
+
+
 def write_bars(
     folder: Path,
     symbol: str,
@@ -87,9 +94,7 @@ def write_bars(
     """Daily bars on NYSE trading days ending at `end_day` (a steady trend), plus intraday rows."""
     from datetime import date
 
-    from engine.market import MarketCalendar
-
-    calendar = MarketCalendar()
+    calendar = _calendar()
     folder.mkdir(parents=True, exist_ok=True)
     d = date.fromisoformat(end_day)
     days_list = []

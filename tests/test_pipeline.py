@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from botworld import NOW, write_world
 from conftest import KeywordSentiment, rss, write_bars
 
 from engine.clock import FixedClock
@@ -24,7 +25,6 @@ from engine.serialize import digest_to_dict
 from engine.store import Store
 from engine.symbols import SymbolIndex
 
-NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # a Tuesday, 11:00 in New York: market open
 H = timedelta(hours=1)
 
 
@@ -36,45 +36,6 @@ def symbols() -> SymbolIndex:
 @pytest.fixture(scope="module")
 def calendar() -> MarketCalendar:
     return MarketCalendar()
-
-
-def write_world(tmp: Path) -> tuple[Path, Path]:
-    news = tmp / "news"
-    news.mkdir()
-    (news / "a.xml").write_bytes(
-        rss(
-            [
-                ("Tesla beats delivery estimates", "https://a.example/tsla", NOW - 1 * H),
-                ("Intel slumps after weak forecast", "https://a.example/intc", NOW - 2 * H),
-                ("Boeing halts deliveries", "https://a.example/ba", NOW - 3 * H),
-                ("Nvidia climbs on record sales", "https://a.example/nvda", NOW - 1 * H),
-                ("Pfizer drops after trial fails", "https://a.example/pfe", NOW - 7 * H),  # too old
-                ("Apple to hold shareholder meeting", "https://a.example/aapl", NOW - 1 * H),
-            ],
-            title="Wire A",
-        )
-    )
-    (news / "b.xml").write_bytes(
-        rss(
-            [
-                ("Tesla Beats Delivery Estimates", "https://b.example/tesla", NOW - 0.5 * H),
-            ],
-            title="Wire B",
-        )
-    )
-    prices = tmp / "prices"
-    write_bars(
-        prices, "TSLA", start=200, step=1.0, intraday=[(NOW - 5 * timedelta(minutes=1), 275)]
-    )
-    write_bars(
-        prices, "INTC", start=60, step=-0.3, intraday=[(NOW - 10 * timedelta(minutes=1), 38)]
-    )
-    write_bars(prices, "BA", start=150, step=-0.5, intraday=[(NOW - 2 * H, 115)])  # stale quote
-    write_bars(
-        prices, "AAPL", start=200, step=0.1, intraday=[(NOW - 5 * timedelta(minutes=1), 207)]
-    )
-    # no NVDA.csv: its price is unavailable
-    return news, prices
 
 
 @pytest_asyncio.fixture

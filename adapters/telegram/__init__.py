@@ -1,0 +1,1 @@
+"""Telegram: python-telegram-bot handlers generated from the command registry."""

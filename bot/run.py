@@ -1,0 +1,102 @@
+"""`tradethehype run`: the enabled chat adapters on one event loop, sharing one engine and store.
+
+Credentials are checked before anything heavy loads, so a missing or malformed token fails in a
+moment with one line. SIGINT/SIGTERM stop the adapters, then the engine, cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from adapters.base import ChatAdapter
+from bot.config import Config
+from bot.logsafe import redact_logs
+from bot.wiring import open_engine
+from engine.clock import Clock
+from engine.commands import BotCore, BotSettings, build_registry
+from engine.errors import UserError
+from engine.sentiment import SentimentBackend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """How `run` finds, checks and builds one platform's adapter."""
+
+    name: str
+    enabled: Callable[[Config], bool]
+    credentials: Callable[[Config, Mapping[str, str]], str]  # a valid token, or UserError
+    build: Callable[[Config, str, BotCore], ChatAdapter]
+
+
+def _telegram() -> AdapterSpec:
+    from bot.setup_telegram import build_telegram, telegram_token
+
+    return AdapterSpec("telegram", lambda c: c.telegram.enabled, telegram_token, build_telegram)
+
+
+# one entry per platform, imported only when `run` starts
+SPECS: tuple[Callable[[], AdapterSpec], ...] = (_telegram,)
+
+
+def bot_settings(config: Config) -> BotSettings:
+    return BotSettings(
+        admins={"telegram": frozenset(str(a) for a in config.telegram.admins)},
+        rate_limit_per_minute=config.bot.rate_limit_per_minute,
+        max_tickers=config.bot.max_tickers_per_signal,
+        timezone=config.digest.timezone,
+    )
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            pass
+
+
+async def run_bot(
+    config: Config,
+    *,
+    clock: Clock,
+    env: Mapping[str, str],
+    stop: asyncio.Event | None = None,
+    started: asyncio.Event | None = None,
+    sentiment: SentimentBackend | None = None,
+) -> int:
+    """Serve until `stop` is set (or SIGINT/SIGTERM arrives)."""
+    specs = [make() for make in SPECS]
+    chosen = [(s, s.credentials(config, env)) for s in specs if s.enabled(config)]
+    if not chosen:
+        names = ", ".join(f"[{s.name}] enabled" for s in specs)
+        raise UserError(f"no chat adapter is enabled: set {names} = true in the config")
+    redact_logs(token for _, token in chosen)
+    stop = stop or asyncio.Event()
+    _install_stop_signals(stop)
+    async with open_engine(config, clock=clock, sentiment=sentiment) as engine:
+        core = BotCore(engine, build_registry(), bot_settings(config))
+        running: list[ChatAdapter] = []
+        try:
+            for spec, token in chosen:
+                adapter = spec.build(config, token, core)
+                running.append(adapter)
+                await adapter.start()
+                log.info("%s adapter started", spec.name)
+            if started is not None:
+                started.set()
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            for adapter in reversed(running):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    log.exception("stopping the %s adapter failed", adapter.platform)
+    return 0

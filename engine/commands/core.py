@@ -1,0 +1,271 @@
+"""The bot's core, shared by every chat platform: runs a registered command for a caller.
+
+It checks who may run the command, applies the per-user rate limit, turns errors a user can cause
+into one polite line (and anything else into an apology, logged with its traceback), and remembers
+which signal card each chat saw last, which `/why` with no ticker explains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.clock import Clock
+from engine.commands.registry import Access, ChatKind, Command, Registry
+from engine.commands.replies import (
+    SUBSCRIBE_ACTION,
+    WHY_PREFIX,
+    Card,
+    Reply,
+    Text,
+    card_from_payload,
+    refusal,
+)
+from engine.errors import UserError
+from engine.pipeline import SignalEngine
+from engine.serialize import digest_to_dict
+from engine.store import Store
+from engine.text import render_why
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
+MAX_ARGS_CHARS = 200
+
+
+async def _no_rights() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, and where. `is_chat_admin` asks the platform (only when needed)."""
+
+    platform: str  # "telegram", "discord", "console"
+    chat_id: str
+    user_id: str
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    chat_title: str = ""
+    is_chat_admin: Callable[[], Awaitable[bool]] = _no_rights
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    admins: Mapping[str, frozenset[str]] = field(default_factory=dict)  # platform -> user ids
+    rate_limit_per_minute: int = 5
+    max_tickers: int = 3
+    timezone: str = "America/Phoenix"  # what "today" means for /digest
+
+
+class RateLimiter:
+    """At most `limit` actions per user in any 60-second window (0 disables the limit)."""
+
+    def __init__(self, limit: int, clock: Clock, window: timedelta = timedelta(minutes=1)) -> None:
+        self.limit = limit
+        self.clock = clock
+        self.window = window
+        self._hits: dict[str, deque[datetime]] = defaultdict(deque)
+
+    def wait_for(self, key: str) -> float:
+        """Seconds until `key` may act again; 0.0 means now (and counts this action)."""
+        if self.limit <= 0:
+            return 0.0
+        now = self.clock.now()
+        hits = self._hits[key]
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return max((hits[0] + self.window - now).total_seconds(), 1.0)
+        hits.append(now)
+        return 0.0
+
+
+@dataclass
+class Context:
+    """What a handler gets: the caller, the raw argument text, and the core's services."""
+
+    core: BotCore
+    caller: Caller
+    args: str
+
+    @property
+    def engine(self) -> SignalEngine:
+        return self.core.engine
+
+    @property
+    def store(self) -> Store:
+        return self.core.engine.store
+
+    @property
+    def now(self) -> datetime:
+        return self.core.engine.clock.now()
+
+
+class BotCore:
+    def __init__(
+        self, engine: SignalEngine, registry: Registry, settings: BotSettings | None = None
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.settings = settings or BotSettings()
+        self.limiter = RateLimiter(self.settings.rate_limit_per_minute, engine.clock)
+        self.tz = ZoneInfo(self.settings.timezone)
+        self._digest_lock = asyncio.Lock()
+
+    # -- running commands -------------------------------------------------------------------
+
+    async def handle(self, name: str, args: str, caller: Caller) -> Reply:
+        """Run `/name args` for `caller`; always returns a reply, never raises."""
+        command = self.registry.get(name)
+        if command is None:
+            return refusal(f"I don't know /{name[:32]}. /help lists what I can do.")
+        return await self._run(command, args, caller)
+
+    async def press(self, action: str, caller: Caller) -> Reply:
+        """A button was pressed: `action` is what the button carried."""
+        if action == SUBSCRIBE_ACTION:
+            return await self.handle("subscribe", "", caller)
+        if action.startswith(WHY_PREFIX):
+            return await self._guarded(caller, True, lambda: self._why_card(action, caller))
+        return refusal("That button is no longer valid.")
+
+    async def _run(self, command: Command, args: str, caller: Caller) -> Reply:
+        if command.access is Access.CHAT_ADMIN and not await self.may_administer(caller):
+            return refusal(f"Only this chat's administrators can use /{command.name} here.")
+        if len(args) > MAX_ARGS_CHARS:
+            return refusal(f"That is too long for /{command.name}. Try {command.usage}.")
+        ctx = Context(self, caller, args.strip())
+        return await self._guarded(caller, command.rate_limited, lambda: command.handler(ctx))
+
+    async def _guarded(
+        self, caller: Caller, limited: bool, run: Callable[[], Awaitable[Reply]]
+    ) -> Reply:
+        if limited:
+            wait = self.limiter.wait_for(f"{caller.platform}:{caller.user_id}")
+            if wait:
+                limit = self.settings.rate_limit_per_minute
+                return refusal(
+                    f"Easy there: at most {limit} signal or why requests a minute. "
+                    f"Try again in {wait:.0f} s."
+                )
+        try:
+            reply = await run()
+        except UserError as exc:
+            return refusal(str(exc))
+        except Exception:
+            log.exception("command failed for %s chat %s", caller.platform, caller.chat_id)
+            return Reply((Text(SORRY, "error"),), private=True, ok=False)
+        await self._remember(reply, caller)
+        return reply
+
+    async def may_administer(self, caller: Caller) -> bool:
+        if caller.chat_kind is ChatKind.PRIVATE:
+            return True
+        if caller.user_id in self.settings.admins.get(caller.platform, frozenset()):
+            return True
+        try:
+            return await caller.is_chat_admin()
+        except Exception:
+            log.warning(
+                "could not check admin rights in %s chat %s",
+                caller.platform,
+                caller.chat_id,
+                exc_info=True,
+            )
+            return False
+
+    async def _remember(self, reply: Reply, caller: Caller) -> None:
+        shown = [c.card_id for c in reply.cards if c.card_id is not None]
+        if shown:
+            await self.mark_shown(caller.platform, caller.chat_id, shown[-1])
+
+    async def mark_shown(self, platform: str, chat_id: str, card_id: int) -> None:
+        await self.engine.store.remember_shown(platform, chat_id, card_id, self.engine.clock.now())
+
+    # -- Why? -------------------------------------------------------------------------------
+
+    async def _why_card(self, action: str, caller: Caller) -> Reply:
+        try:
+            card_id = int(action[len(WHY_PREFIX) :])
+        except ValueError:
+            return refusal("That button is no longer valid.")
+        payload = await self.engine.store.card(card_id)
+        if payload is None:
+            return refusal("That signal is no longer in the store.")
+        return why_reply(payload)
+
+    # -- cards and digests --------------------------------------------------------------------
+
+    async def card_for(self, payload: dict[str, Any]) -> Card:
+        """Keep a signal's explanation and return its card with a working Why? button."""
+        card_id = await self.engine.store.save_card(
+            payload["symbol"], payload, self.engine.clock.now()
+        )
+        return card_from_payload(payload, card_id)
+
+    def start_of_today(self) -> datetime:
+        local = self.engine.clock.now().astimezone(self.tz)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    async def todays_digest(self) -> Reply:
+        """Today's digest (in the configured timezone), built now if there is none yet."""
+        async with self._digest_lock:  # two /digest at once build it once
+            stored = await self.engine.store.latest_digest(since=self.start_of_today())
+            if stored is None:
+                return await self._build_digest()
+        return digest_reply(stored.payload, self.tz)
+
+    async def _build_digest(self) -> Reply:
+        digest = await self.engine.build_digest()
+        cards = []
+        for sig in digest.signals:
+            recorded = await self.engine.store.latest_signal(sig.symbol)
+            payload = (
+                recorded.payload
+                if recorded is not None
+                else self.engine.signal_payload(sig, digest.generated_at)
+            )
+            cards.append(await self.card_for(payload))
+        payload = {
+            "digest": digest_to_dict(digest),
+            "card_ids": [c.card_id for c in cards],
+        }
+        await self.engine.store.save_digest(payload, digest.generated_at)
+        return digest_reply(payload, self.tz)
+
+
+def why_reply(payload: dict[str, Any]) -> Reply:
+    return Reply((Text(render_why(payload).rstrip(), preformatted=True),))
+
+
+def digest_reply(payload: dict[str, Any], tz: ZoneInfo) -> Reply:
+    """The digest as a reply: a heading, one card per signal, then what failed."""
+    d = payload["digest"]
+    ids = payload.get("card_ids", [])
+    made = datetime.fromisoformat(d["generated_at"]).astimezone(tz)
+    n = len(d["signals"])
+    heading = (
+        f"TradeTheHype digest · {made:%a %d %b %Y %H:%M} {made.tzname()}\n"
+        f"{n} signal{'s' if n != 1 else ''} from {d['articles_seen']} fresh stories · "
+        f"sentiment: {d['backend']}"
+    )
+    blocks: list[Text | Card] = [Text(heading, "title")]
+    for i, sig in enumerate(d["signals"]):
+        sig = dict(sig, generated_at=d["generated_at"])
+        blocks.append(card_from_payload(sig, ids[i] if i < len(ids) else None))
+    if n == 0:
+        blocks.append(Text("No new signals: nothing in the fresh news cleared the bar."))
+    notes = []
+    if d.get("skipped"):
+        notes.append(f"{len(d['skipped'])} other tickers were in the news without a signal.")
+    for f in d.get("failed_sources", []):
+        notes.append(f"Source failed: {f['source']}: {f['error']}")
+    if notes:
+        blocks.append(Text("\n".join(notes), "note"))
+    return Reply(tuple(blocks))

@@ -1,0 +1,13 @@
+"""/digest: today's digest, built now if there is none yet today."""
+
+from __future__ import annotations
+
+from engine.commands.core import Context
+from engine.commands.registry import Registry
+from engine.commands.replies import Reply
+
+
+def register(registry: Registry) -> None:
+    @registry.command("digest", "today's digest (built now if there is none yet)", slow=True)
+    async def digest(ctx: Context) -> Reply:
+        return await ctx.core.todays_digest()

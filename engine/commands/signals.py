@@ -1,0 +1,117 @@
+"""/signal and /why: one ticker's view on demand, and how a signal was made."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from engine.commands.core import Context, why_reply
+from engine.commands.registry import Arg, Registry
+from engine.commands.replies import Card, PriceLine, Reply, Text, headlines_from, refusal
+from engine.errors import UnknownTicker
+from engine.pipeline import TickerView
+from engine.serialize import article_to_dict
+
+USAGE = "Usage: /signal TICKER, e.g. /signal TSLA, /signal $AAPL or /signal Tesla"
+_SPLIT = re.compile(r"[,\s]+")
+
+
+def tickers_in(ctx: Context) -> list[tuple[str, str]]:
+    """The (symbol, name) pairs asked for: "TSLA AAPL", "tsla, $aapl" or "Morgan Stanley"."""
+    raw = ctx.args
+    if not raw:
+        raise UnknownTicker(USAGE)
+    if "," not in raw:
+        try:  # a company name with spaces, or a single ticker
+            return [ctx.engine.resolve(raw)]
+        except UnknownTicker:
+            if " " not in raw.strip():
+                raise
+    parts = [p for p in _SPLIT.split(raw) if p]
+    limit = ctx.core.settings.max_tickers
+    if len(parts) > limit:
+        raise UnknownTicker(
+            f"At most {limit} tickers per /signal (you sent {len(parts)}). Ask for fewer at a time."
+        )
+    found: list[tuple[str, str]] = []
+    unknown: list[str] = []
+    for part in parts:
+        try:
+            pair = ctx.engine.resolve(part)
+        except UnknownTicker:
+            unknown.append(part if len(part) <= 20 else part[:20] + "...")
+            continue
+        if pair not in found:
+            found.append(pair)
+    if unknown:
+        raise UnknownTicker(f"Unknown ticker or company: {', '.join(unknown)}")
+    return found
+
+
+async def view_card(ctx: Context, view: TickerView) -> Card:
+    if view.signal is not None:
+        payload = ctx.engine.signal_payload(view.signal, view.generated_at)
+        payload.update(reversal=view.signal.reversal, cooldown=view.cooldown)
+        return await ctx.core.card_for(payload)
+    q = view.quote
+    reason = view.reason[:1].upper() + view.reason[1:]
+    agg = view.aggregate
+    return Card(
+        symbol=view.symbol,
+        name=view.name,
+        direction=None,
+        sentiment=agg.sentiment if agg else None,
+        price=None if q is None else PriceLine(q.last, q.as_of, q.stale, q.market_open),
+        headlines=headlines_from(
+            [article_to_dict(a) for a in agg.articles] if agg else [], view.generated_at
+        ),
+        note=reason if reason.endswith((".", "!", "?")) else reason + ".",
+    )
+
+
+def register(registry: Registry) -> None:
+    @registry.command(
+        "signal",
+        "price, levels and the headlines behind one or more tickers",
+        args=(Arg("ticker", "ticker or company name, e.g. TSLA or Tesla", True, True),),
+        rate_limited=True,
+        slow=True,
+    )
+    async def signal(ctx: Context) -> Reply:
+        try:
+            pairs = tickers_in(ctx)
+        except UnknownTicker as exc:
+            return refusal(str(exc))
+        views = await asyncio.gather(*(ctx.engine.ticker_view(sym) for sym, _ in pairs))
+        blocks: list[Text | Card] = [await view_card(ctx, v) for v in views]
+        failed = sorted({f"{f['source']}: {f['error']}" for v in views for f in v.failures})
+        if failed:
+            blocks.append(Text("\n".join(f"Source failed: {f}" for f in failed), "note"))
+        return Reply(tuple(blocks))
+
+    @registry.command(
+        "why",
+        "how the latest signal for a ticker (or the last one shown here) was made",
+        args=(Arg("ticker", "ticker or company name"),),
+        rate_limited=True,
+    )
+    async def why(ctx: Context) -> Reply:
+        if ctx.args:
+            try:
+                symbol, _ = ctx.engine.resolve(ctx.args)
+            except UnknownTicker as exc:
+                return refusal(str(exc))
+            last = await ctx.store.latest_signal(symbol)
+            if last is None:
+                return refusal(
+                    f"No signal recorded for {symbol} yet. "
+                    f"/signal {symbol} shows what the news says now."
+                )
+            return why_reply(last.payload)
+        payload = await ctx.store.last_shown(ctx.caller.platform, ctx.caller.chat_id)
+        if payload is None:
+            return refusal(
+                "Nothing to explain in this chat yet: try /signal TICKER or /digest first, "
+                "or /why TICKER."
+            )
+        return why_reply(payload)

@@ -1,0 +1,34 @@
+"""/subscribe and /unsubscribe: this chat to the digest (chat administrators only)."""
+
+from __future__ import annotations
+
+import logging
+
+from engine.commands.core import Context
+from engine.commands.registry import Access, Registry
+from engine.commands.replies import Reply, text
+
+log = logging.getLogger(__name__)
+
+
+def register(registry: Registry) -> None:
+    @registry.command("subscribe", "send the morning digest to this chat", access=Access.CHAT_ADMIN)
+    async def subscribe(ctx: Context) -> Reply:
+        c = ctx.caller
+        added = await ctx.store.subscribe(
+            c.platform, c.chat_id, ctx.now, title=c.chat_title, by=c.user_id
+        )
+        if not added:
+            return text("This chat is already subscribed to the morning digest.")
+        log.info("%s chat %s subscribed", c.platform, c.chat_id)
+        return text("Subscribed: the morning digest will come to this chat. /unsubscribe stops it.")
+
+    @registry.command(
+        "unsubscribe", "stop the morning digest in this chat", access=Access.CHAT_ADMIN
+    )
+    async def unsubscribe(ctx: Context) -> Reply:
+        c = ctx.caller
+        if not await ctx.store.unsubscribe(c.platform, c.chat_id):
+            return text("This chat was not subscribed. /subscribe starts the morning digest.")
+        log.info("%s chat %s unsubscribed", c.platform, c.chat_id)
+        return text("Unsubscribed: no more digests here. /subscribe brings them back.")

@@ -1,0 +1,119 @@
+"""`tradethehype run`: credentials checked first, adapters served on one loop, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from botworld import NOW, write_world
+from conftest import KeywordSentiment
+from fake_telegram import TOKEN, serve
+
+from bot.cli import main
+from bot.config import load_config
+from bot.run import run_bot
+from engine.clock import FixedClock
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_config(tmp: Path, base_url: str = "http://127.0.0.1:9/bot", **telegram: str) -> Path:
+    news, prices = write_world(tmp)
+    extra = "".join(f'{k} = "{v}"\n' for k, v in telegram.items())
+    path = tmp / "config.toml"
+    path.write_text(
+        f'[news]\nfeeds = ["{news}"]\n'
+        f'[prices]\nprovider = "csv"\ncsv_dir = "{prices}"\n'
+        f'[sentiment]\nbackend = "lite"\n'
+        f'[store]\npath = "{tmp / "bot.db"}"\n'
+        f'[telegram]\nbase_url = "{base_url}"\n{extra}'
+    )
+    return path
+
+
+def test_missing_token_is_one_line_and_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run", "--config", str(write_config(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no Telegram bot token: set TELEGRAM_BOT_TOKEN" in err
+
+
+def test_malformed_token_is_refused_without_echoing_it(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not-a-token-but-a-secret-anyway")
+    assert main(["run", "--config", str(write_config(tmp_path, token=TOKEN))]) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN is malformed" in err  # the environment wins over the file
+    assert "secret" not in err and err.count("\n") == 1
+
+
+@pytest.mark.asyncio
+async def test_run_serves_telegram_until_stopped(tmp_path: Path, caplog) -> None:
+    caplog.set_level("INFO")
+    async with serve() as tg:
+        config = load_config(write_config(tmp_path, base_url=tg.base_url))
+        stop, started = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(
+            run_bot(
+                config,
+                clock=FixedClock(NOW),
+                env={"TELEGRAM_BOT_TOKEN": TOKEN},
+                stop=stop,
+                started=started,
+                sentiment=KeywordSentiment(),
+            )
+        )
+        await asyncio.wait_for(started.wait(), 20)
+        await tg.say("/signal TSLA")
+        [card] = await tg.wait_sent(1001)
+        assert card.visible.startswith("🟢 TSLA BULLISH · Tesla")
+        stop.set()
+        assert await asyncio.wait_for(task, 20) == 0
+    assert TOKEN not in caplog.text  # never logged
+
+
+@pytest.mark.asyncio
+async def test_the_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The real `tradethehype run` process, as a user starts it, against the fake API."""
+    async with serve() as tg:
+        config = write_config(tmp_path, base_url=tg.base_url)
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, HF_HUB_OFFLINE="1")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--config",
+            str(config),
+            cwd=ROOT,
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        log = ""
+
+        async def until(line: str) -> None:
+            nonlocal log
+            while line not in log:
+                chunk = await proc.stderr.readline()
+                assert chunk, f"tradethehype run exited early:\n{log}"
+                log += chunk.decode()
+
+        try:
+            await asyncio.wait_for(until("telegram adapter started"), 60)
+            await tg.say("/signal TSLA")
+            [reply] = await tg.wait_sent(1001, within=30)
+            # the sample feed is months old for the system clock: nothing fresh, said plainly
+            assert "No fresh news on TSLA in the last 6 h." in reply.visible
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(until("stopping"), 30)
+            log += (await asyncio.wait_for(proc.stderr.read(), 30)).decode()
+            assert await proc.wait() == 0, log
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert TOKEN not in log and "Traceback" not in log
