@@ -183,6 +183,15 @@ async def test_bad_input_gets_one_helpful_line(bot: Bot, text: str, expected: st
 
 
 @pytest.mark.asyncio
+async def test_unknown_commands_in_groups_are_answered_only_when_addressed_to_us(bot: Bot) -> None:
+    await bot.tg.say("/weather", chat_id=GROUP, user_id=MEMBER)  # likely another bot's command
+    reply = await bot.ask("/weather@tth_test_bot", chat=GROUP, user=MEMBER)
+    assert "I don't know /weather" in reply.visible
+    await bot.adapter.stop()
+    assert len(bot.tg.to(GROUP)) == 1
+
+
+@pytest.mark.asyncio
 async def test_edits_stickers_and_other_bots_commands_are_ignored(bot: Bot) -> None:
     await bot.tg.edit("/signal TSLA")
     await bot.tg.sticker()

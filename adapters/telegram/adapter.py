@@ -94,8 +94,15 @@ def _seconds(exc: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
-def _command_of(message: Message, bot_username: str) -> tuple[str, str] | None:
-    """("signal", "TSLA") from "/signal@ourbot TSLA"; None if addressed to another bot."""
+@dataclass(frozen=True)
+class Parsed:
+    name: str
+    args: str
+    addressed: bool  # written /name@ourbot
+
+
+def _command_of(message: Message, bot_username: str) -> Parsed | None:
+    """/signal@ourbot TSLA -> Parsed("signal", "TSLA", True); None if for another bot."""
     text = message.text or ""
     if not text.startswith("/"):
         return None
@@ -103,7 +110,7 @@ def _command_of(message: Message, bot_username: str) -> tuple[str, str] | None:
     name, _, target = head[1:].partition("@")
     if target and target.lower() != bot_username.lower():
         return None
-    return name.lower(), rest.strip()
+    return Parsed(name.lower(), rest.strip(), bool(target))
 
 
 class TelegramAdapter:
@@ -210,12 +217,15 @@ class TelegramAdapter:
         parsed = _command_of(message, self.app.bot.username or "")
         if parsed is None:
             return  # for another bot
-        name, args = parsed
+        command = self.core.registry.get(parsed.name)
+        if command is None and chat.type != Chat.PRIVATE and not parsed.addressed:
+            return  # in a group, an unknown bare /command is probably another bot's
         user = update.effective_user
         caller = self._caller(chat, user.id if user else None, message)
-        command = self.core.registry.get(name)
         reply = await self._working(
-            chat.id, self.core.handle(name, args, caller), show=bool(command and command.slow)
+            chat.id,
+            self.core.handle(parsed.name, parsed.args, caller),
+            show=bool(command and command.slow),
         )
         await self.reply(chat.id, reply, reply_to=message.message_id)
 
