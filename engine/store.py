@@ -414,6 +414,14 @@ class Store:
         async with self._db.execute(
             "SELECT c.payload FROM chat_last_card l JOIN cards c ON c.id = l.card_id"
             " WHERE l.platform = ? AND l.chat_id = ?",
+    async def latest_card(self, symbol: str) -> dict[str, Any] | None:
+        """The payload of the newest signal card shown anywhere for `symbol`, or None."""
+        async with self._db.execute(
+            "SELECT payload FROM cards WHERE symbol = ? ORDER BY id DESC LIMIT 1", (symbol,)
+        ) as cur:
+            row = await cur.fetchone()
+        return json.loads(row["payload"]) if row else None
+
             (platform, chat_id),
         ) as cur:
             row = await cur.fetchone()

@@ -121,9 +121,9 @@ async def test_signal_card_has_price_time_levels_headlines_and_why(bot: Bot) -> 
     assert "Score = 0.70 x" in why.visible
     assert bot.tg.callback_answers  # the button's spinner was stopped
 
-    # /why with no ticker explains the last card this chat saw
-    again = await bot.ask("/why")
-    assert again.visible == why.visible
+    # /why with no ticker explains the last card this chat saw; /why TSLA the newest TSLA signal
+    assert (await bot.ask("/why")).visible == why.visible
+    assert (await bot.ask("/why tesla")).visible == why.visible
 
 
 @pytest.mark.parametrize("query", ["$TSLA", "tsla", "Tesla"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
+from typing import Any
 
 from engine.commands.core import Context, why_reply
 from engine.commands.registry import Arg, Registry
@@ -69,6 +71,16 @@ async def view_card(ctx: Context, view: TickerView) -> Card:
     )
 
 
+async def latest_explanation(ctx: Context, symbol: str) -> dict[str, Any] | None:
+    """The newest of: the last recorded signal, the last signal card shown (e.g. by /signal)."""
+    recorded = await ctx.store.latest_signal(symbol)
+    shown = await ctx.store.latest_card(symbol)
+    candidates = [p for p in (recorded.payload if recorded else None, shown) if p is not None]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: datetime.fromisoformat(p["generated_at"]))
+
+
 def register(registry: Registry) -> None:
     @registry.command(
         "signal",
@@ -101,13 +113,13 @@ def register(registry: Registry) -> None:
                 symbol, _ = ctx.engine.resolve(ctx.args)
             except UnknownTicker as exc:
                 return refusal(str(exc))
-            last = await ctx.store.latest_signal(symbol)
-            if last is None:
+            payload = await latest_explanation(ctx, symbol)
+            if payload is None:
                 return refusal(
                     f"No signal recorded for {symbol} yet. "
                     f"/signal {symbol} shows what the news says now."
                 )
-            return why_reply(last.payload)
+            return why_reply(payload)
         payload = await ctx.store.last_shown(ctx.caller.platform, ctx.caller.chat_id)
         if payload is None:
             return refusal(
