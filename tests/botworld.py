@@ -6,7 +6,7 @@ SQLite); only sentiment is the keyword stand-in, so tests know which way each he
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,7 +66,7 @@ def write_world(tmp: Path) -> tuple[Path, Path]:
 
 @asynccontextmanager
 async def open_world(
-    tmp: Path, symbols: SymbolIndex, calendar: MarketCalendar
+    tmp: Path, symbols: SymbolIndex, calendar: MarketCalendar, extra_feeds: Sequence[str] = ()
 ) -> AsyncIterator[tuple[SignalEngine, FixedClock, Path]]:
     """The engine on `write_world`'s files, a fixed clock at NOW, and the news folder."""
     news, prices = write_world(tmp)
@@ -74,7 +74,7 @@ async def open_world(
     store = await Store.open(tmp / "store.db")
     fetcher = NewsFetcher()
     engine = SignalEngine(
-        settings=EngineSettings(feeds=[str(news)]),
+        settings=EngineSettings(feeds=[str(news), *extra_feeds]),
         news=fetcher,
         symbols=symbols,
         sentiment=KeywordSentiment(),

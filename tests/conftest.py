@@ -7,6 +7,7 @@ import functools
 import os
 import re
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from engine.market import MarketCalendar
 from engine.models import Sentiment
+from engine.symbols import SymbolIndex
 
 # No test may reach a model hub: fail fast instead of trying the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -118,6 +120,31 @@ def write_bars(
     return path
 
 
+@pytest.fixture(scope="session")
+def symbols() -> SymbolIndex:
+    """The shipped ticker list, loaded once."""
+    return SymbolIndex.load()
+
+
+@pytest.fixture(scope="session")
+def calendar() -> MarketCalendar:
+    return _calendar()
+
+
+@asynccontextmanager
+async def local_server(app: web.Application) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 at a free port; yields its base URL."""
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
 @dataclass
 class FeedServer:
     """A local HTTP server for feed tests; `routes` maps a path to bytes (or a status code)."""
@@ -153,14 +180,9 @@ async def feed_server() -> AsyncIterator[FeedServer]:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.base = f"http://127.0.0.1:{port}"
-    try:
-        yield server
-    finally:
-        server.release.set()
-        await runner.cleanup()
+    async with local_server(app) as base:
+        server.base = base
+        try:
+            yield server
+        finally:
+            server.release.set()

@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
+from conftest import local_server
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "TradeTheHype", "username": "tth_test_bot"}
@@ -411,18 +412,13 @@ async def serve() -> AsyncIterator[FakeTelegram]:
     fake = FakeTelegram()
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", fake.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base_url = f"http://127.0.0.1:{port}/bot"
-    try:
-        yield fake
-    finally:
-        async with fake._changed:
-            fake._changed.notify_all()
-        await runner.cleanup()
+    async with local_server(app) as base:
+        fake.base_url = f"{base}/bot"
+        try:
+            yield fake
+        finally:
+            async with fake._changed:
+                fake._changed.notify_all()
 
 
 def visible_text(html_text: str) -> str:

@@ -56,13 +56,15 @@ def test_rate_limit_window_slides_with_the_clock() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_failing_handler_is_an_apology_not_a_traceback(tmp_path: Path, caplog) -> None:
+async def test_a_failing_handler_is_an_apology_not_a_traceback(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar, caplog
+) -> None:
     async def broken(ctx: object) -> Reply:
         raise RuntimeError("database on fire")
 
     registry = Registry()
     registry.add(Command("boom", "fails", broken))
-    async with open_world(tmp_path, SymbolIndex.load(), MarketCalendar()) as (engine, _, _):
+    async with open_world(tmp_path, symbols, calendar) as (engine, _, _):
         core = BotCore(engine, registry)
         reply = await core.handle("boom", "", Caller("console", "1", "1"))
     assert not reply.ok and reply.private
@@ -73,14 +75,16 @@ async def test_a_failing_handler_is_an_apology_not_a_traceback(tmp_path: Path, c
 
 
 @pytest.mark.asyncio
-async def test_admin_check_is_asked_only_in_groups(tmp_path: Path) -> None:
+async def test_admin_check_is_asked_only_in_groups(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
+) -> None:
     asked: list[str] = []
 
     async def never() -> bool:
         asked.append("x")
         return False
 
-    async with open_world(tmp_path, SymbolIndex.load(), MarketCalendar()) as (engine, _, _):
+    async with open_world(tmp_path, symbols, calendar) as (engine, _, _):
         core = BotCore(engine, build_registry())
         private = Caller("console", "7", "7", ChatKind.PRIVATE, is_chat_admin=never)
         assert (await core.handle("subscribe", "", private)).ok and asked == []

@@ -13,53 +13,26 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from botworld import NOW, write_world
-from conftest import KeywordSentiment, rss, write_bars
+from botworld import NOW, open_world
+from conftest import rss, write_bars
 
 from engine.clock import FixedClock
 from engine.market import MarketCalendar
-from engine.news import NewsFetcher
-from engine.pipeline import EngineSettings, SignalEngine
-from engine.prices import CsvPriceProvider
+from engine.pipeline import SignalEngine
 from engine.serialize import digest_to_dict
-from engine.store import Store
 from engine.symbols import SymbolIndex
 
 H = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def symbols() -> SymbolIndex:
-    return SymbolIndex.load()
-
-
-@pytest.fixture(scope="module")
-def calendar() -> MarketCalendar:
-    return MarketCalendar()
 
 
 @pytest_asyncio.fixture
 async def world(
     tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
 ) -> AsyncIterator[tuple[SignalEngine, FixedClock, Path]]:
-    news, prices = write_world(tmp_path)
-    clock = FixedClock(NOW)
-    store = await Store.open(tmp_path / "store.db")
-    fetcher = NewsFetcher()
-    engine = SignalEngine(
-        settings=EngineSettings(feeds=[str(news), str(tmp_path / "missing.xml")]),
-        news=fetcher,
-        symbols=symbols,
-        sentiment=KeywordSentiment(),
-        prices=CsvPriceProvider(prices, calendar, max_quote_age_minutes=30),
-        store=store,
-        clock=clock,
-    )
-    try:
-        yield engine, clock, news
-    finally:
-        await fetcher.close()
-        await store.close()
+    async with open_world(
+        tmp_path, symbols, calendar, extra_feeds=[str(tmp_path / "missing.xml")]
+    ) as world:
+        yield world
 
 
 @pytest.mark.asyncio

@@ -31,16 +31,6 @@ GROUP = -100200  # a group where 501 is an administrator and 502 is not
 ADMIN, MEMBER = 501, 502
 
 
-@pytest.fixture(scope="module")
-def symbols() -> SymbolIndex:
-    return SymbolIndex.load()
-
-
-@pytest.fixture(scope="module")
-def calendar() -> MarketCalendar:
-    return MarketCalendar()
-
-
 @dataclass
 class Bot:
     tg: FakeTelegram
