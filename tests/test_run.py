@@ -50,6 +50,15 @@ def test_malformed_token_is_refused_without_echoing_it(tmp_path: Path, monkeypat
     assert "secret" not in err and err.count("\n") == 1
 
 
+def test_unreachable_bot_api_is_one_line_and_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    config = write_config(tmp_path, base_url="http://127.0.0.1:9/bot")  # nothing listens there
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradethehype: error: cannot start the Telegram bot: ")
+    assert err.count("\n") == 1 and TOKEN not in err and TOKEN.split(":")[1] not in err
+
+
 @pytest.mark.asyncio
 async def test_run_serves_telegram_until_stopped(tmp_path: Path, caplog) -> None:
     caplog.set_level("INFO")

@@ -161,21 +161,21 @@ class TelegramAdapter:
     async def start(self) -> None:
         try:
             await self.app.initialize()  # getMe: a revoked token fails here
+            self._started = True
+            await self.app.bot.set_my_commands(self.menu())
+            await self.app.start()
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(
+                allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
+                timeout=10,
+            )
         except InvalidToken:
             raise UserError(
                 "Telegram rejected the bot token (revoked or mistyped): check TELEGRAM_BOT_TOKEN"
             ) from None
-        except NetworkError as exc:
-            reason = str(exc).replace(self.app.bot.token, "<token>")
-            raise UserError(f"cannot reach the Telegram Bot API: {reason}") from None
-        self._started = True
-        await self.app.bot.set_my_commands(self.menu())
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            allowed_updates=[Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY],
-            timeout=10,
-        )
+        except TelegramError as exc:
+            reason = str(exc).replace(self.app.bot.token, "***")
+            raise UserError(f"cannot start the Telegram bot: {reason}") from None
         log.info("telegram: serving as @%s", self.app.bot.username)
 
     async def stop(self) -> None:
