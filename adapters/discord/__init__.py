@@ -1,0 +1,1 @@
+"""Discord: discord.py slash commands generated from the command registry, digests as embeds."""
