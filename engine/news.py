@@ -24,6 +24,7 @@ import aiohttp
 import feedparser
 
 from engine.models import Article
+from engine.symbols.feedtags import read_feed_tags, sitemap_articles, tickers_by_entry
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,12 @@ def parse_feed(content: bytes, source: str) -> list[Article]:
     """Parse feed bytes into Articles (blocking: call off the event loop)."""
     parsed = feedparser.parse(content)
     entries = parsed.get("entries") or []
+    tags = read_feed_tags(content)  # symbol categories feedparser drops; news sitemaps
+    if not entries and (sitemap := sitemap_articles(tags, source)):
+        return sitemap
+    tagged = tickers_by_entry(tags, [entry.get("link") or "" for entry in entries])
     articles: list[Article] = []
-    for entry in entries:
+    for entry, xml_tickers in zip(entries, tagged, strict=True):
         title = _clean_text(entry.get("title", ""))
         if not title:
             continue
@@ -122,7 +127,7 @@ def parse_feed(content: bytes, source: str) -> list[Article]:
                 source=source_name,
                 published=published,
                 summary=_clean_text(entry.get("summary", ""))[:1000],
-                feed_tickers=_feed_tickers(entry),
+                feed_tickers=tuple(dict.fromkeys(_feed_tickers(entry) + xml_tickers)),
             )
         )
     if parsed.get("bozo"):
@@ -305,9 +310,14 @@ class NewsFetcher:
                     return None
                 if resp.status >= 400:
                     raise FeedError("network", f"HTTP {resp.status} {resp.reason or ''}".strip())
-                body = await resp.content.read(MAX_FEED_BYTES + 1)
-                if len(body) > MAX_FEED_BYTES:
-                    raise FeedError("network", "feed larger than 10 MB")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in resp.content.iter_chunked(64 * 1024):  # read() may stop short
+                    size += len(chunk)
+                    if size > MAX_FEED_BYTES:
+                        raise FeedError("network", "feed larger than 10 MB")
+                    chunks.append(chunk)
+                body = b"".join(chunks)
                 etag = resp.headers.get("ETag")
                 modified = resp.headers.get("Last-Modified")
         except TimeoutError:

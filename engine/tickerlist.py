@@ -24,6 +24,7 @@ Rules (documented here because users see the results):
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 TICKERS_PATH = DATA_DIR / "tickers.json"
 ALIASES_PATH = DATA_DIR / "aliases.json"
 STOPWORDS_PATH = DATA_DIR / "name_stopwords.txt"
+COMMON_WORDS_PATH = DATA_DIR / "common_words.txt"
+DATA_DIR_ENV = "TRADETHEHYPE_DATA_DIR"
 
 KEPT_EXCHANGES = ("Nasdaq", "NYSE", "CBOE")
 FIELDS = ["ticker", "name", "exchange", "primary"]
@@ -80,6 +83,7 @@ _LEGAL_SUFFIXES = {
     "pte",
     "pty",
     "lllp",
+    "public",
 }  # compared after removing dots and slashes: "N.V." -> "nv", "A/S" -> "as"
 _GROUP_WORDS = {"holdings", "holding", "group"}
 _SMALL_WORDS = {"of", "the", "and", "for", "in", "on", "at", "to", "by", "de", "du", "la", "et"}
@@ -169,8 +173,8 @@ def _squash(token: str) -> str:
 def _strip_suffixes(words: list[str]) -> list[str]:
     while len(words) > 1:
         last = _squash(words[-1])
-        if len(words) > 2 and last == "s" and _squash(words[-2]) == "a":  # "NOVO NORDISK A S"
-            del words[-2:]
+        if len(words) > 2 and (last, _squash(words[-2])) in (("s", "a"), ("a", "s")):
+            del words[-2:]  # "NOVO NORDISK A S", "TELEFONICA S A"
             continue
         if last in _LEGAL_SUFFIXES or last == "":
             words.pop()
@@ -301,6 +305,57 @@ def process_sec_exchange_json(
     }
 
 
+def user_data_dir() -> Path:
+    """Where user-level data lives: $TRADETHEHYPE_DATA_DIR, else $XDG_DATA_HOME/tradethehype,
+    else ~/.local/share/tradethehype (%LOCALAPPDATA%\\tradethehype on Windows)."""
+    explicit = os.environ.get(DATA_DIR_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "tradethehype"
+    local = os.environ.get("LOCALAPPDATA")
+    if os.name == "nt" and local:
+        return Path(local) / "tradethehype"
+    return Path.home() / ".local" / "share" / "tradethehype"
+
+
+def user_tickers_path() -> Path:
+    """The ticker list `tradethehype tickers update` writes; preferred over the shipped one."""
+    return user_data_dir() / "tickers.json"
+
+
+def read_ticker_file(path: Path) -> tuple[dict[str, tuple[str, str, str]], str]:
+    """A processed ticker list -> ({ticker: (name, exchange, primary)}, generated date).
+
+    Raises ValueError when the file is not a processed list (OSError when unreadable).
+    """
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("tickers"), list):
+        raise ValueError("not a processed ticker list (no 'tickers' list)")
+    fields = data.get("fields", FIELDS)
+    try:
+        i_t, i_n, i_e = fields.index("ticker"), fields.index("name"), fields.index("exchange")
+    except (ValueError, AttributeError):
+        raise ValueError("not a processed ticker list (bad 'fields')") from None
+    i_p = fields.index("primary") if "primary" in fields else None
+    rows: dict[str, tuple[str, str, str]] = {}
+    for row in data["tickers"]:
+        if not isinstance(row, list) or len(row) < len(fields):
+            continue
+        ticker, name, exchange = row[i_t], row[i_n], row[i_e]
+        primary = row[i_p] if i_p is not None else ticker
+        if all(isinstance(v, str) for v in (ticker, name, exchange, primary)) and ticker:
+            rows[ticker] = (name, exchange, primary)
+    if not rows:
+        raise ValueError("the ticker list is empty")
+    return rows, str(data.get("generated", "?"))
+
+
 def read_stopwords(path: Path = STOPWORDS_PATH) -> list[str]:
     """One word per line; '#' starts a comment. Missing file -> empty list."""
     try:
@@ -309,6 +364,19 @@ def read_stopwords(path: Path = STOPWORDS_PATH) -> list[str]:
         return []
     words = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
     return [w for w in words if w]
+
+
+def read_word_lists(path: Path = COMMON_WORDS_PATH) -> tuple[frozenset[str], frozenset[str]]:
+    """(common words, proper nouns), both lower case, from a list where proper nouns are the
+    capitalised entries. Missing file -> two empty sets."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return frozenset(), frozenset()
+    words = [w.strip() for w in text.splitlines() if w[:1] not in ("#", "")]
+    common = {w for w in words if w.islower()}
+    proper = {w.lower() for w in words if not w.islower()} - common
+    return frozenset(common), frozenset(proper)
 
 
 def read_alias_file(path: Path = ALIASES_PATH) -> dict[str, Any]:

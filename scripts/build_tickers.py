@@ -5,6 +5,8 @@
 The SEC file is public domain; get a fresh copy from SEC EDGAR ("company_tickers_exchange.json")
 and pass it with --src. Display-name and share-class overrides come from engine/data/aliases.json,
 the stop list from engine/data/name_stopwords.txt (see engine/tickerlist.py for the rules).
+Users refresh their own copy with `tradethehype tickers update`, which applies the same
+processing; this script rebuilds the list that ships with the project.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import os
 import re
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from engine.symbols import SymbolIndex
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Nor a developer's own data (an updated ticker list): each run starts from what ships.
+os.environ["TRADETHEHYPE_DATA_DIR"] = tempfile.mkdtemp(prefix="tradethehype-test-data-")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
