@@ -51,7 +51,9 @@ async def make_sentiment(config: Config) -> SentimentBackend:
     """Load the configured backend now (off the loop), so startup fails fast and clearly."""
     s = config.sentiment
     model = s.model if s.backend == "finbert" else (s.lite_head or None)
-    return await asyncio.to_thread(load_backend, s.backend, model, batch_size=s.batch_size)
+    return await asyncio.to_thread(
+        load_backend, s.backend, model, batch_size=s.batch_size, runtime=s.runtime
+    )
 
 
 @asynccontextmanager

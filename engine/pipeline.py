@@ -135,7 +135,7 @@ class SignalEngine:
         )
         failures = [{"source": f.source, "error": f.error} for f in batch.failures]
         by_symbol = self._group_by_symbol(batch.articles)
-        candidates = await self._score(by_symbol, now)
+        candidates = await self._score(by_symbol, now, remember=not dry_run)
         log.info("Found %d unique symbol opportunities", len(candidates))
 
         skipped: list[dict[str, str]] = []
@@ -271,23 +271,34 @@ class SignalEngine:
                     grouped[m.symbol].append(art)
         return dict(grouped)
 
-    async def _score(self, by_symbol: dict[str, list[Article]], now: datetime) -> list[_Candidate]:
+    async def _score(
+        self, by_symbol: dict[str, list[Article]], now: datetime, *, remember: bool = True
+    ) -> list[_Candidate]:
         unique: dict[str, Article] = {}
         for arts in by_symbol.values():
             for a in arts:
                 unique.setdefault(a.title, a)
         if not unique:
             return []
-        titles = list(unique)
+        # Scores computed before by the same model for the same text come from the store.
+        model_key = getattr(self.sentiment, "cache_key", "") or (
+            f"{self.sentiment.name}:{self.sentiment.model_id}"
+        )
+        by_title = await self.store.cached_sentiments(model_key, list(unique))
+        titles = [t for t in unique if t not in by_title]
         t0 = time.perf_counter()
-        results = await self.sentiment.classify(titles)
+        results = await self.sentiment.classify(titles) if titles else []
         log.info(
-            "Scored %d headlines with %s in %.1f s",
+            "Scored %d headlines with %s in %.1f s (%d from the store)",
             len(titles),
             self.sentiment.name,
             time.perf_counter() - t0,
+            len(by_title),
         )
-        by_title = dict(zip(titles, results, strict=True))
+        by_title.update(zip(titles, results, strict=True))
+        if remember:
+            fresh = list(zip(titles, results, strict=True))
+            await self.store.cache_sentiments(model_key, fresh, now)
         out: list[_Candidate] = []
         for symbol, arts in by_symbol.items():
             if not arts:
@@ -353,6 +364,10 @@ class SignalEngine:
         payload = signal_to_dict(sig)
         payload["generated_at"] = now.isoformat()
         payload["explain"] = self._explanation(sig)
+        return payload
+
+    def _to_record(self, sig: Signal, now: datetime) -> NewSignal:
+        payload = self.signal_payload(sig, now)
         return NewSignal(
             symbol=sig.symbol,
             direction=sig.direction,
@@ -364,10 +379,6 @@ class SignalEngine:
             stop=sig.levels.stop if sig.levels else None,
             target=sig.levels.target if sig.levels else None,
             backend=sig.backend,
-        return payload
-
-    def _to_record(self, sig: Signal, now: datetime) -> NewSignal:
-        payload = self.signal_payload(sig, now)
             payload=payload,
         )
 

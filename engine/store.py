@@ -9,6 +9,7 @@ of direction is allowed and marked as a reversal. Recording takes SQLite's write
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Any
 import aiosqlite
 
 from engine.errors import UserError
-from engine.models import Article, Direction
+from engine.models import Article, Direction, Sentiment
 
 MIGRATIONS: list[str] = [
     # 1: articles seen and signals issued
@@ -85,6 +86,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX digests_created ON digests(created_at);
     """,
+    # 3: sentiment scores by model identity and text hash, reused instead of recomputed
+    """
+    CREATE TABLE sentiment_cache (
+        model_key TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        label TEXT NOT NULL,
+        scores TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model_key, text_hash)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -125,6 +137,10 @@ class NewSignal:
 
 def _iso(dt: datetime) -> str:
     return dt.isoformat()
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Store:
@@ -398,6 +414,14 @@ class Store:
             row = await cur.fetchone()
         return json.loads(row["payload"]) if row else None
 
+    async def latest_card(self, symbol: str) -> dict[str, Any] | None:
+        """The payload of the newest signal card shown anywhere for `symbol`, or None."""
+        async with self._db.execute(
+            "SELECT payload FROM cards WHERE symbol = ? ORDER BY id DESC LIMIT 1", (symbol,)
+        ) as cur:
+            row = await cur.fetchone()
+        return json.loads(row["payload"]) if row else None
+
     async def remember_shown(
         self, platform: str, chat_id: str, card_id: int, now: datetime
     ) -> None:
@@ -414,18 +438,53 @@ class Store:
         async with self._db.execute(
             "SELECT c.payload FROM chat_last_card l JOIN cards c ON c.id = l.card_id"
             " WHERE l.platform = ? AND l.chat_id = ?",
-    async def latest_card(self, symbol: str) -> dict[str, Any] | None:
-        """The payload of the newest signal card shown anywhere for `symbol`, or None."""
-        async with self._db.execute(
-            "SELECT payload FROM cards WHERE symbol = ? ORDER BY id DESC LIMIT 1", (symbol,)
-        ) as cur:
-            row = await cur.fetchone()
-        return json.loads(row["payload"]) if row else None
-
             (platform, chat_id),
         ) as cur:
             row = await cur.fetchone()
         return json.loads(row["payload"]) if row else None
+
+    # -- sentiment cache --------------------------------------------------------------------
+
+    async def cached_sentiments(self, model_key: str, texts: Sequence[str]) -> dict[str, Sentiment]:
+        """Scores stored for `texts` by the model `model_key`, by text (unscored ones absent)."""
+        by_hash = {_text_hash(t): t for t in texts}
+        found: dict[str, Sentiment] = {}
+        hashes = list(by_hash)
+        for start in range(0, len(hashes), 500):  # SQLite's limit on bound parameters
+            part = hashes[start : start + 500]
+            marks = ",".join("?" * len(part))
+            async with self._db.execute(
+                "SELECT text_hash, label, scores FROM sentiment_cache"
+                f" WHERE model_key = ? AND text_hash IN ({marks})",
+                (model_key, *part),
+            ) as cur:
+                for row in await cur.fetchall():
+                    found[by_hash[row["text_hash"]]] = Sentiment(
+                        label=row["label"], scores=json.loads(row["scores"])
+                    )
+        return found
+
+    async def cache_sentiments(
+        self, model_key: str, results: Sequence[tuple[str, Sentiment]], now: datetime
+    ) -> None:
+        """Remember each (text, scores) computed by the model `model_key`."""
+        if not results:
+            return
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.executemany(
+                    "INSERT OR REPLACE INTO sentiment_cache"
+                    " (model_key, text_hash, label, scores, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (model_key, _text_hash(t), r.label, json.dumps(r.scores), _iso(now))
+                        for t, r in results
+                    ],
+                )
+                await self._db.execute("COMMIT")
+            except Exception:
+                await self._db.execute("ROLLBACK")
+                raise
 
     # -- digests ----------------------------------------------------------------------------
 

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import string
+import tempfile
 from pathlib import Path
+
+# FinBERT's onnx runtime exports each model once into a cache: tests keep theirs out of $HOME.
+if not os.environ.get("TRADETHEHYPE_CACHE"):
+    os.environ["TRADETHEHYPE_CACHE"] = tempfile.mkdtemp(prefix="tradethehype-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TRADETHEHYPE_CACHE"], ignore_errors=True)
 
 FINBERT_ORDER = {0: "positive", 1: "negative", 2: "neutral"}  # ProsusAI/finbert's id2label
 MAX_POSITIONS = 64  # tiny position table: an untruncated long text would crash the model

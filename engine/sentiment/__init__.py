@@ -1,4 +1,8 @@
-"""Sentiment backends: `finbert` (transformers) and `lite` (MiniLM embeddings + a small head)."""
+"""Sentiment backends: `finbert` (torch or ONNX Runtime) and `lite` (a fine-tuned MiniLM, ONNX).
+
+A backend may also carry `cache_key`: a string naming the exact model and runtime, under which
+the engine keeps computed scores in the store (without it, "name:model_id" is used).
+"""
 
 from __future__ import annotations
 

@@ -1,12 +1,20 @@
-"""The `finbert` backend: a BERT sequence classifier from transformers (ProsusAI/finbert).
+"""The `finbert` backend: a BERT sequence classifier (ProsusAI/finbert) on two runtimes.
 
-Class indices are mapped to labels only through the model's own `config.id2label`, so any
+- ``torch``: transformers and torch, fp32, under `torch.inference_mode`.
+- ``onnx``: the model exported once to ONNX and quantized to int8 (engine.sentiment.prepare),
+  run by onnxruntime with the `tokenizers` package alone: torch is not even imported.
+- ``auto`` (the default): onnx when onnxruntime is installed, else torch.
+
+Both sort a batch's texts by length and pad each batch only to its longest text. Class
+indices are mapped to labels only through the model's own `config.id2label`, so any
 three-class positive/negative/neutral model works whatever its label order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import logging
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,10 +22,13 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import BackendUnavailable
 from engine.models import LABELS, Sentiment
 from engine.sentiment.loader import (
+    RUNTIMES,
     configure_torch_threads,
     load_pretrained,
     missing_package,
+    quiet_progress_bars,
 )
+from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.text import clean_text
 
 if TYPE_CHECKING:
@@ -25,6 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "ProsusAI/finbert"
 _FALLBACK_MAX_LENGTH = 512
+log = logging.getLogger(__name__)
 
 
 def labels_from_config(model_id: str, id2label: dict[Any, str] | None) -> tuple[str, ...]:
@@ -52,25 +64,71 @@ class FinBertBackend:
 
     name = "finbert"
 
-    def __init__(self, model_id: str = DEFAULT_MODEL, *, batch_size: int = 32) -> None:
+    def __init__(
+        self, model_id: str = DEFAULT_MODEL, *, batch_size: int = 32, runtime: str = "auto"
+    ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
         self.model_id = model_id
         self.batch_size = batch_size
+        self.runtime = runtime  # after load(): the one in use, "torch" or "onnx"
+        self.cache_key = ""  # after load(): identifies model + runtime for the score cache
         self._tokenizer: PreTrainedTokenizerBase | None = None
         self._model: PreTrainedModel | None = None
+        self._onnx: OnnxClassifier | None = None
         self._labels: tuple[str, ...] = ()
         self._max_length = _FALLBACK_MAX_LENGTH
         self._lock = threading.Lock()  # fast tokenizers and torch modules: one caller at a time
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._model is not None or self._onnx is not None
 
     def load(self) -> None:
-        """Load tokenizer and model; raises BackendUnavailable with a one-line reason."""
-        if self._model is not None:
+        """Load the model on the chosen runtime; raises BackendUnavailable in one line.
+
+        The onnx runtime uses the model's export in the local cache, making it first when
+        there is none (that one time needs torch and transformers).
+        """
+        if self.loaded:
             return
+        if self.runtime == "onnx" or (self.runtime == "auto" and _onnx_installed()):
+            from engine.sentiment.prepare import ExportFailed, find_prepared, prepare
+
+            try:
+                prepared = find_prepared(self.model_id) or prepare(self.model_id)
+            except ExportFailed as err:
+                if self.runtime == "onnx":
+                    raise
+                log.warning("%s; using the torch runtime", err)
+            else:
+                onnx = OnnxClassifier(
+                    prepared.model_path,
+                    prepared.tokenizer_path,
+                    labels=prepared.labels,
+                    max_length=prepared.max_length,
+                    batch_size=self.batch_size,
+                )
+                try:
+                    onnx.load()
+                except ImportError as err:
+                    raise missing_package(self.name, err) from err
+                except Exception as err:  # noqa: BLE001 - a damaged cache entry
+                    raise BackendUnavailable(
+                        f"sentiment backend 'finbert': the ONNX export in "
+                        f"{str(prepared.folder)!r} is not usable ({err}); delete that folder "
+                        "and run `tradethehype model prepare` again"
+                    ) from err
+                self._labels, self._max_length = prepared.labels, prepared.max_length
+                self._onnx, self.runtime = onnx, "onnx"
+                self.cache_key = f"finbert:{prepared.key}:onnx-int8"
+                return
+        self._load_torch()
+
+    def _load_torch(self) -> None:
+        quiet_progress_bars()
         try:
             import torch  # noqa: F401 - checked here so a missing torch is reported clearly
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -89,23 +147,36 @@ class FinBertBackend:
         tokenizer, model = load_pretrained(self.name, self.model_id, from_pretrained)
         labels = labels_from_config(self.model_id, getattr(model.config, "id2label", None))
         model.eval()
+        from engine.sentiment.prepare import local_model_dir, model_key
+
+        folder = local_model_dir(self.model_id)
         self._labels = labels
-        self._max_length = _max_length(tokenizer, model)
+        self._max_length = max_length_of(tokenizer, model)
         self._tokenizer, self._model = tokenizer, model
+        self.runtime = "torch"
+        self.cache_key = f"finbert:{model_key(folder) if folder else self.model_id}:torch"
 
     async def classify(self, texts: Sequence[str]) -> list[Sentiment]:
         """Class probabilities for each text, in input order (model work runs in a thread)."""
         if not texts:
             return []
-        if self._model is None:
+        if not self.loaded:
             raise RuntimeError("FinBertBackend.load() must be called before classify()")
-        return await asyncio.to_thread(self._classify_sync, list(texts))
+        return await asyncio.to_thread(self.classify_sync, list(texts))
 
-    def _classify_sync(self, texts: list[str]) -> list[Sentiment]:
+    def classify_sync(self, texts: Sequence[str]) -> list[Sentiment]:
+        """`classify` without the thread hop, for callers already off the event loop."""
+        cleaned = [clean_text(t) for t in texts]
+        if self._onnx is not None:
+            with self._lock:
+                probs = self._onnx.predict_proba(cleaned).tolist()
+            return [self._sentiment(row) for row in probs]
+        return self._classify_torch(cleaned)
+
+    def _classify_torch(self, cleaned: list[str]) -> list[Sentiment]:
         import torch
 
         assert self._tokenizer is not None and self._model is not None
-        cleaned = [clean_text(t) for t in texts]
         # Similar lengths in one batch keep padding (wasted compute) small.
         order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
         results: list[Sentiment | None] = [None] * len(cleaned)
@@ -130,7 +201,11 @@ class FinBertBackend:
         return Sentiment(label=best, scores=scores)  # type: ignore[arg-type]
 
 
-def _max_length(tokenizer: Any, model: Any) -> int:
+def _onnx_installed() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
+
+
+def max_length_of(tokenizer: Any, model: Any) -> int:
     """Longest input the model accepts: tokenizer limit capped by its position embeddings."""
     limits = [
         value

@@ -28,28 +28,36 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 BACKENDS = ("finbert", "lite")
+RUNTIMES = ("auto", "torch", "onnx")
 HUB_PROBE_TIMEOUT = 3.0  # seconds
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 _TRUE = {"1", "true", "yes", "on"}
 _USE_LITE = 'or use backend = "lite"'
 
 
-def load_backend(name: str, model: str | None = None, *, batch_size: int = 32) -> SentimentBackend:
+def load_backend(
+    name: str, model: str | None = None, *, batch_size: int = 32, runtime: str = "auto"
+) -> SentimentBackend:
     """Build and load the backend `name` ("finbert" or "lite").
 
     `model`: for finbert a hub id or a local folder (default "ProsusAI/finbert"); for lite a
-    path to a head file (default: the head shipped in engine/data). Raises BackendUnavailable
-    with a one-line message when the backend cannot load.
+    model folder made by scripts/train_lite.py (default: the one shipped in engine/data/lite).
+    `runtime` (finbert): "auto", "torch" or "onnx"; lite always runs on onnxruntime. Raises
+    BackendUnavailable with a one-line message when the backend cannot load.
     """
     key = name.strip().lower()
-    _quiet_progress_bars()
+    if runtime not in RUNTIMES:
+        raise BackendUnavailable(
+            f"unknown sentiment runtime {runtime!r}: set [sentiment] runtime to one of "
+            + ", ".join(repr(r) for r in RUNTIMES)
+        )
     if key == "finbert":
         try:
             from engine.sentiment.finbert import DEFAULT_MODEL, FinBertBackend
         except ImportError as err:
             raise missing_package(key, err) from err
 
-        finbert = FinBertBackend(model or DEFAULT_MODEL, batch_size=batch_size)
+        finbert = FinBertBackend(model or DEFAULT_MODEL, batch_size=batch_size, runtime=runtime)
         finbert.load()
         return finbert
     if key == "lite":
@@ -67,7 +75,7 @@ def load_backend(name: str, model: str | None = None, *, batch_size: int = 32) -
     )
 
 
-def _quiet_progress_bars() -> None:
+def quiet_progress_bars() -> None:
     """transformers draws a progress bar for every model load; a bot's log has no use for it."""
     try:
         from transformers.utils import logging as hf_logging
