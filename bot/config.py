@@ -32,6 +32,7 @@ class SentimentConfig:
     model: str = "ProsusAI/finbert"
     lite_head: str = ""
     batch_size: int = 32
+    runtime: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
-@dataclass(frozen=True)
 class BotConfig:
     rate_limit_per_minute: int = 5
     max_tickers_per_signal: int = 3
@@ -76,20 +76,39 @@ class TelegramConfig:
     admins: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DiscordConfig:
+    enabled: bool = False
+    token: str = field(default="", repr=False)  # env DISCORD_BOT_TOKEN wins; never logged
+    guild_ids: list[int] = field(default_factory=list)  # empty: publish commands globally
+    admins: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TickersConfig:
+    user_agent: str = ""  # SEC asks automated downloads to declare a name and e-mail
+    url: str = "https://www.sec.gov/files/company_tickers_exchange.json"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     news: NewsConfig = field(default_factory=NewsConfig)
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
     prices: PricesConfig = field(default_factory=PricesConfig)
     signals: SignalsConfig = field(default_factory=SignalsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
-    source: str = "built-in defaults"  # where the values came from, for messages
     bot: BotConfig = field(default_factory=BotConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    tickers: TickersConfig = field(default_factory=TickersConfig)
+    source: str = "built-in defaults"  # where the values came from, for messages
 
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("sentiment", "backend"): ("finbert", "lite"),
+    ("sentiment", "runtime"): ("auto", "torch", "onnx"),
     ("prices", "provider"): ("yfinance", "csv"),
 }
 
@@ -171,9 +190,10 @@ def _check(config: Config) -> None:
         "[prices] max_quote_age_minutes": config.prices.max_quote_age_minutes,
         "[prices] timeout_seconds": config.prices.timeout_seconds,
         "[signals] max_per_digest": config.signals.max_per_digest,
+        "[bot] max_tickers_per_signal": config.bot.max_tickers_per_signal,
+        "[tickers] timeout_seconds": config.tickers.timeout_seconds,
     }
     for name, value in positive.items():
-        "[bot] max_tickers_per_signal": config.bot.max_tickers_per_signal,
         if value <= 0:
             raise ConfigError(f"{src}: {name}: expected a number above 0, got {value!r}")
     s = config.signals
@@ -196,8 +216,6 @@ def _check(config: Config) -> None:
             raise ConfigError(
                 f"{src}: [news] ticker_feeds: {template!r} has no {{symbol}} placeholder"
             )
-    if config.prices.provider == "csv" and not config.prices.csv_dir:
-        raise ConfigError(f'{src}: [prices] csv_dir: required when provider = "csv"')
     if config.bot.rate_limit_per_minute < 0:
         raise ConfigError(
             f"{src}: [bot] rate_limit_per_minute: expected 0 (no limit) or more, "
@@ -210,8 +228,15 @@ def _check(config: Config) -> None:
             f"{src}: [digest] timezone: {config.digest.timezone!r} is not a time zone "
             "(e.g. America/Phoenix, Europe/London, UTC)"
         ) from None
+    if not config.tickers.url.startswith(("http://", "https://")):
+        raise ConfigError(f"{src}: [tickers] url: expected an http(s) URL")
     if not config.telegram.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{src}: [telegram] base_url: expected an http(s) URL")
+    for name, ids in (("guild_ids", config.discord.guild_ids), ("admins", config.discord.admins)):
+        if any(i <= 0 for i in ids):
+            raise ConfigError(f"{src}: [discord] {name}: expected Discord ids (positive numbers)")
+    if config.prices.provider == "csv" and not config.prices.csv_dir:
+        raise ConfigError(f'{src}: [prices] csv_dir: required when provider = "csv"')
 
 
 def load_config(path: Path | None) -> Config:
@@ -247,12 +272,14 @@ def with_overrides(config: Config, **sections: dict[str, Any]) -> Config:
 
 
 __all__ = [
-    "Config",
-    "NewsConfig",
     "BotConfig",
-    "PricesConfig",
+    "Config",
     "DigestConfig",
     "TelegramConfig",
+    "TickersConfig",
+    "DiscordConfig",
+    "NewsConfig",
+    "PricesConfig",
     "SentimentConfig",
     "SignalsConfig",
     "StoreConfig",

@@ -40,13 +40,22 @@ def _telegram() -> AdapterSpec:
     return AdapterSpec("telegram", lambda c: c.telegram.enabled, telegram_token, build_telegram)
 
 
+def _discord() -> AdapterSpec:
+    from bot.setup_discord import build_discord, discord_token
+
+    return AdapterSpec("discord", lambda c: c.discord.enabled, discord_token, build_discord)
+
+
 # one entry per platform, imported only when `run` starts
-SPECS: tuple[Callable[[], AdapterSpec], ...] = (_telegram,)
+SPECS: tuple[Callable[[], AdapterSpec], ...] = (_telegram, _discord)
 
 
 def bot_settings(config: Config) -> BotSettings:
     return BotSettings(
-        admins={"telegram": frozenset(str(a) for a in config.telegram.admins)},
+        admins={
+            "telegram": frozenset(str(a) for a in config.telegram.admins),
+            "discord": frozenset(str(a) for a in config.discord.admins),
+        },
         rate_limit_per_minute=config.bot.rate_limit_per_minute,
         max_tickers=config.bot.max_tickers_per_signal,
         timezone=config.digest.timezone,
