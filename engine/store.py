@@ -12,7 +12,8 @@ import asyncio
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -182,6 +183,18 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: this connection's lock, then SQLite's (BEGIN IMMEDIATE)."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
     async def _migrate(self) -> None:
         try:
             await self._db.execute("PRAGMA journal_mode=WAL")
@@ -195,15 +208,10 @@ class Store:
                 f"{self.path} was written by a newer TradeTheHype (schema {version}); upgrade first"
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
+            async with self._transaction() as db:
                 for statement in filter(str.strip, script.split(";")):
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {number}")
-                await self._db.execute("COMMIT")
-            except Exception:
-                await self._db.execute("ROLLBACK")
-                raise
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version = {number}")
 
     async def schema_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cur:
@@ -216,16 +224,9 @@ class Store:
         self, articles: Sequence[tuple[Article, str | None, str]], now: datetime
     ) -> int:
         """Record (article, url_key, title_key) rows not seen before; returns how many were new."""
-        async with self._lock:
-            return await self._remember_articles(articles, now)
-
-    async def _remember_articles(
-        self, articles: Sequence[tuple[Article, str | None, str]], now: datetime
-    ) -> int:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            before = self._db.total_changes
-            await self._db.executemany(
+        async with self._transaction() as db:
+            before = db.total_changes
+            await db.executemany(
                 "INSERT OR IGNORE INTO articles"
                 " (url_key, title_key, title, url, source, published, first_seen)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -234,12 +235,7 @@ class Store:
                     for a, uk, tk in articles
                 ],
             )
-            added = self._db.total_changes - before
-            await self._db.execute("COMMIT")
-        except Exception:
-            await self._db.execute("ROLLBACK")
-            raise
-        return added
+            return db.total_changes - before
 
     async def article_count(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM articles") as cur:
@@ -284,15 +280,8 @@ class Store:
         Returns the recorded ones with their verdict; a signal another digest recorded first
         (a race) is left out. The verdict's note is stored in the payload for `why`.
         """
-        async with self._lock:
-            return await self._record_signals(signals, now, cooldown_days)
-
-    async def _record_signals(
-        self, signals: Sequence[NewSignal], now: datetime, cooldown_days: float
-    ) -> list[tuple[NewSignal, CooldownVerdict]]:
         recorded: list[tuple[NewSignal, CooldownVerdict]] = []
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._transaction() as db:
             for sig in signals:
                 verdict = _verdict(
                     await self._last_signal(sig.symbol),
@@ -304,7 +293,7 @@ class Store:
                 if not verdict.allowed:
                     continue
                 payload = dict(sig.payload, reversal=verdict.reversal, cooldown=verdict.note)
-                await self._db.execute(
+                await db.execute(
                     "INSERT INTO signal_history (symbol, direction, score, confidence, price,"
                     " price_as_of, entry, stop, target, reversal, backend, created_at, payload)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -325,26 +314,21 @@ class Store:
                     ),
                 )
                 recorded.append((sig, verdict))
-            await self._db.execute("COMMIT")
-        except Exception:
-            await self._db.execute("ROLLBACK")
-            raise
         return recorded
 
     # -- chats ------------------------------------------------------------------------------
 
     async def _write(self, sql: str, args: tuple[Any, ...]) -> int:
         """One statement in its own write transaction; returns the rows it changed."""
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await self._db.execute(sql, args)
-                changed = cur.rowcount
-                await self._db.execute("COMMIT")
-            except Exception:
-                await self._db.execute("ROLLBACK")
-                raise
-        return changed
+        async with self._transaction() as db:
+            cur = await db.execute(sql, args)
+            return cur.rowcount
+
+    async def _insert(self, sql: str, args: tuple[Any, ...]) -> int:
+        """One INSERT in its own write transaction; returns the new row's id."""
+        async with self._transaction() as db:
+            cur = await db.execute(sql, args)
+            return int(cur.lastrowid or 0)
 
     async def subscribe(
         self, platform: str, chat_id: str, now: datetime, *, title: str = "", by: str | None = None
@@ -395,19 +379,10 @@ class Store:
 
     async def save_card(self, symbol: str, payload: dict[str, Any], now: datetime) -> int:
         """Keep a signal card's explanation payload; its id is what a Why? button carries."""
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await self._db.execute(
-                    "INSERT INTO cards (symbol, created_at, payload) VALUES (?, ?, ?)",
-                    (symbol, _iso(now), json.dumps(payload, sort_keys=True)),
-                )
-                card_id = int(cur.lastrowid or 0)
-                await self._db.execute("COMMIT")
-            except Exception:
-                await self._db.execute("ROLLBACK")
-                raise
-        return card_id
+        return await self._insert(
+            "INSERT INTO cards (symbol, created_at, payload) VALUES (?, ?, ?)",
+            (symbol, _iso(now), json.dumps(payload, sort_keys=True)),
+        )
 
     async def card(self, card_id: int) -> dict[str, Any] | None:
         async with self._db.execute("SELECT payload FROM cards WHERE id = ?", (card_id,)) as cur:
@@ -470,38 +445,23 @@ class Store:
         """Remember each (text, scores) computed by the model `model_key`."""
         if not results:
             return
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                await self._db.executemany(
-                    "INSERT OR REPLACE INTO sentiment_cache"
-                    " (model_key, text_hash, label, scores, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (model_key, _text_hash(t), r.label, json.dumps(r.scores), _iso(now))
-                        for t, r in results
-                    ],
-                )
-                await self._db.execute("COMMIT")
-            except Exception:
-                await self._db.execute("ROLLBACK")
-                raise
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT OR REPLACE INTO sentiment_cache"
+                " (model_key, text_hash, label, scores, created_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (model_key, _text_hash(t), r.label, json.dumps(r.scores), _iso(now))
+                    for t, r in results
+                ],
+            )
 
     # -- digests ----------------------------------------------------------------------------
 
     async def save_digest(self, payload: dict[str, Any], now: datetime) -> int:
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await self._db.execute(
-                    "INSERT INTO digests (created_at, payload) VALUES (?, ?)",
-                    (_iso(now), json.dumps(payload, sort_keys=True)),
-                )
-                digest_id = int(cur.lastrowid or 0)
-                await self._db.execute("COMMIT")
-            except Exception:
-                await self._db.execute("ROLLBACK")
-                raise
-        return digest_id
+        return await self._insert(
+            "INSERT INTO digests (created_at, payload) VALUES (?, ?)",
+            (_iso(now), json.dumps(payload, sort_keys=True)),
+        )
 
     async def latest_digest(self, since: datetime | None = None) -> StoredDigest | None:
         query = "SELECT id, created_at, payload FROM digests"
