@@ -64,6 +64,20 @@ def write_world(tmp: Path) -> tuple[Path, Path]:
     return news, prices
 
 
+def write_bot_config(tmp: Path, extra: str = "") -> Path:
+    """A config.toml for `tradethehype run` on the world's feeds and prices (lite backend, a
+    store in `tmp`), followed by `extra` (the [telegram] / [discord] sections)."""
+    news, prices = write_world(tmp)
+    path = tmp / "config.toml"
+    path.write_text(
+        f'[news]\nfeeds = ["{news}"]\n'
+        f'[prices]\nprovider = "csv"\ncsv_dir = "{prices}"\n'
+        f'[sentiment]\nbackend = "lite"\n'
+        f'[store]\npath = "{tmp / "bot.db"}"\n' + extra
+    )
+    return path
+
+
 @asynccontextmanager
 async def open_world(
     tmp: Path, symbols: SymbolIndex, calendar: MarketCalendar, extra_feeds: Sequence[str] = ()

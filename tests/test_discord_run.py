@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from botworld import NOW, write_world
+from botworld import NOW, write_bot_config
 from conftest import KeywordSentiment
 from fake_discord import SIGNALS
 from fake_discord import TOKEN as DISCORD_TOKEN
@@ -33,17 +33,11 @@ from engine.errors import ConfigError, UserError
 def write_config(
     tmp: Path, *, telegram: bool, telegram_url: str = "http://127.0.0.1:9/bot"
 ) -> Path:
-    news, prices = write_world(tmp)
-    path = tmp / "config.toml"
-    path.write_text(
-        f'[news]\nfeeds = ["{news}"]\n'
-        f'[prices]\nprovider = "csv"\ncsv_dir = "{prices}"\n'
-        f'[sentiment]\nbackend = "lite"\n'
-        f'[store]\npath = "{tmp / "bot.db"}"\n'
+    return write_bot_config(
+        tmp,
         f'[telegram]\nenabled = {str(telegram).lower()}\nbase_url = "{telegram_url}"\n'
-        f"[discord]\nenabled = true\n"
+        "[discord]\nenabled = true\n",
     )
-    return path
 
 
 # -- the token --------------------------------------------------------------------------------

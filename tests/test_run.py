@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from botworld import NOW, write_world
+from botworld import NOW, write_bot_config
 from conftest import KeywordSentiment
 from fake_telegram import TOKEN, serve
 
@@ -22,17 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_config(tmp: Path, base_url: str = "http://127.0.0.1:9/bot", **telegram: str) -> Path:
-    news, prices = write_world(tmp)
     extra = "".join(f'{k} = "{v}"\n' for k, v in telegram.items())
-    path = tmp / "config.toml"
-    path.write_text(
-        f'[news]\nfeeds = ["{news}"]\n'
-        f'[prices]\nprovider = "csv"\ncsv_dir = "{prices}"\n'
-        f'[sentiment]\nbackend = "lite"\n'
-        f'[store]\npath = "{tmp / "bot.db"}"\n'
-        f'[telegram]\nbase_url = "{base_url}"\n{extra}'
-    )
-    return path
+    return write_bot_config(tmp, f'[telegram]\nbase_url = "{base_url}"\n{extra}')
 
 
 def test_missing_token_is_one_line_and_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
