@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.config import Config
+from bot.tokens import read_token
 from engine.commands import BotCore
 from engine.errors import UserError
 
@@ -20,23 +21,24 @@ TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{17,40}\.[A-Za-z0-9_-]{4,12}\.[A-Za-z0-
 
 def discord_token(config: Config, env: Mapping[str, str]) -> str:
     """The bot token: $DISCORD_BOT_TOKEN, else [discord] token. Never echoed in errors."""
-    token = (env.get(ENV_TOKEN) or config.discord.token).strip()
-    if not token:
+    token = read_token(
+        env,
+        ENV_TOKEN,
+        "discord",
+        config.discord.token,
+        config.source,
+        "the developer portal's Bot page gives you one",
+    )
+    if token.value[:4].lower() == "bot ":
         raise UserError(
-            f"no Discord bot token: set {ENV_TOKEN} (or [discord] token in {config.source}); "
-            "the developer portal's Bot page gives you one, or set [discord] enabled = false"
+            f"the Discord bot token in {token.where} starts with 'Bot ': give the token alone"
         )
-    where = ENV_TOKEN if env.get(ENV_TOKEN) else f"[discord] token in {config.source}"
-    if token[:4].lower() == "bot ":
+    if not TOKEN_SHAPE.match(token.value):
         raise UserError(
-            f"the Discord bot token in {where} starts with 'Bot ': give the token alone"
+            f"the Discord bot token in {token.where} is malformed: expected three parts separated "
+            "by dots, as the developer portal's Bot page shows it"
         )
-    if not TOKEN_SHAPE.match(token):
-        raise UserError(
-            f"the Discord bot token in {where} is malformed: expected three parts separated by "
-            "dots, as the developer portal's Bot page shows it"
-        )
-    return token
+    return token.value
 
 
 def build_discord(
