@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,8 @@ class NewSignal:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.isoformat()
+    """Times are stored in UTC, so that comparing the strings compares the instants."""
+    return dt.astimezone(UTC).isoformat() if dt.tzinfo else dt.isoformat()
 
 
 def _text_hash(text: str) -> str:

@@ -9,7 +9,16 @@ import pytest
 from botworld import NOW, open_world
 
 from engine.clock import FixedClock
-from engine.commands import Access, BotCore, Caller, ChatKind, Command, Registry, build_registry
+from engine.commands import (
+    Access,
+    BotCore,
+    BotSettings,
+    Caller,
+    ChatKind,
+    Command,
+    Registry,
+    build_registry,
+)
 from engine.commands.core import RateLimiter
 from engine.commands.replies import Reply, text
 from engine.market import MarketCalendar
@@ -91,3 +100,20 @@ async def test_admin_check_is_asked_only_in_groups(
         group = Caller("console", "-9", "7", ChatKind.GROUP, is_chat_admin=never)
         assert not (await core.handle("subscribe", "", group)).ok and asked == ["x"]
         assert (await core.handle("signal", "MSFT", group)).ok and asked == ["x"]
+
+
+@pytest.mark.asyncio
+async def test_todays_digest_means_today_in_the_configured_timezone(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
+) -> None:
+    async with open_world(tmp_path, symbols, calendar) as (engine, clock, _):
+        core = BotCore(engine, build_registry(), BotSettings(timezone="America/Phoenix"))
+        asker = Caller("console", "1", "1")
+        clock.set(NOW - timedelta(hours=12))  # 03:00 UTC, but still yesterday in Phoenix
+        yesterday = await core.handle("digest", "", asker)
+        clock.set(NOW)  # 08:00 in Phoenix
+        today = await core.handle("digest", "", asker)
+        assert "Mon 09 Mar 2026 20:00 MST" in yesterday.plain_text
+        assert "Tue 10 Mar 2026 08:00 MST" in today.plain_text  # built anew, not yesterday's
+        again = await core.handle("digest", "", asker)
+        assert again.plain_text == today.plain_text
