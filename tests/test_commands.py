@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,3 +118,18 @@ async def test_todays_digest_means_today_in_the_configured_timezone(
         assert "Tue 10 Mar 2026 08:00 MST" in today.plain_text  # built anew, not yesterday's
         again = await core.handle("digest", "", asker)
         assert again.plain_text == today.plain_text
+
+
+@pytest.mark.asyncio
+async def test_a_digest_of_nothing_but_failures_is_not_kept_for_the_day(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
+) -> None:
+    async with open_world(tmp_path, symbols, calendar) as (engine, _, news):
+        core = BotCore(engine, build_registry())
+        asker = Caller("console", "1", "1")
+        working = engine.settings
+        engine.settings = replace(working, feeds=[str(tmp_path / "down.xml")])
+        down = await core.handle("digest", "", asker)
+        assert "No new signals" in down.plain_text and "Source failed" in down.plain_text
+        engine.settings = working  # the feed is back
+        assert "TSLA BULLISH" in (await core.handle("digest", "", asker)).plain_text

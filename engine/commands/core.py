@@ -236,7 +236,9 @@ class BotCore:
             "digest": digest_to_dict(digest),
             "card_ids": [c.card_id for c in cards],
         }
-        await self.engine.store.save_digest(payload, digest.generated_at)
+        if digest.signals or not digest.failed_sources:
+            await self.engine.store.save_digest(payload, digest.generated_at)
+        # else: nothing but failures; not kept as today's digest, the next /digest tries again
         return digest_reply(payload, self.tz)
 
 
