@@ -302,6 +302,7 @@ class FakeDiscord:
         channel_id: int = SIGNALS,
         dm: bool = False,
         permissions: int = MEMBER_PERMS,
+        bot_permissions: int = BOT_PERMS,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE payload for `/name option:value ...`."""
         types = {bool: 5, int: 4, float: 10, str: 3}
@@ -316,7 +317,9 @@ class FakeDiscord:
         }
         if not dm and GUILD in self.guild_commands:
             data["guild_id"] = str(GUILD)
-        return self._interaction(2, data, user_id, channel_id, dm, permissions)
+        payload = self._interaction(2, data, user_id, channel_id, dm, permissions)
+        payload["app_permissions"] = str(bot_permissions)
+        return payload
 
     def press(
         self,

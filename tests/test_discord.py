@@ -31,8 +31,10 @@ from fake_discord import (
     MANAGE_CHANNELS,
     MEMBER,
     MEMBER_PERMS,
+    SEND_MESSAGES,
     SIGNALS,
     TOKEN,
+    VIEW_CHANNEL,
     Answer,
     FakeDiscord,
     limit_errors,
@@ -289,6 +291,20 @@ async def test_subscribing_needs_manage_channels_in_that_channel(bot: Bot) -> No
     )
     # a bot admin from the config needs no permission in the channel
     assert (await bot.slash("subscribe", user_id=CONFIG_ADMIN)).text.startswith("Subscribed")
+
+
+@pytest.mark.asyncio
+async def test_subscribing_a_channel_the_bot_cannot_post_in_is_refused(bot: Bot) -> None:
+    can_manage = MEMBER_PERMS | MANAGE_CHANNELS
+    no_embeds = VIEW_CHANNEL | SEND_MESSAGES
+    refused = await bot.slash(
+        "subscribe", user_id=ADMIN, permissions=can_manage, bot_permissions=no_embeds
+    )
+    assert refused.ephemeral
+    assert refused.text.startswith("I cannot post the digest in this channel: give me Embed Links")
+    assert not await bot.engine.store.is_subscribed("discord", str(SIGNALS))
+    ok = await bot.slash("subscribe", user_id=ADMIN, permissions=can_manage)
+    assert ok.text.startswith("Subscribed")
 
 
 @pytest.mark.asyncio

@@ -287,6 +287,10 @@ class DiscordAdapter:
             if needs_guild(command) and interaction.guild_id is None:
                 await self._send(interaction, _guild_only(command.name), None, private=True)
                 return
+            missing = _cannot_post(interaction) if command.delivers_here else []
+            if missing:
+                await self._send(interaction, _no_post_rights(missing), None, private=True)
+                return
             args = " ".join(
                 v for a in command.args if isinstance(v := options.get(a.name), str) and v
             )
@@ -460,6 +464,30 @@ class DiscordAdapter:
             log.exception("Discord channel %s: sending the digest failed", chat_id)
         else:
             report.delivered.append(chat_id)
+
+
+POST_RIGHTS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
+
+
+def _cannot_post(interaction: discord.Interaction) -> list[str]:
+    """The permissions the bot lacks to post the digest in this channel."""
+    if interaction.guild_id is None:
+        return []
+    mine = interaction.app_permissions
+    if mine.administrator:
+        return []
+    return [label for flag, label in POST_RIGHTS if not getattr(mine, flag)]
+
+
+def _no_post_rights(missing: list[str]) -> Reply:
+    return refusal(
+        f"I cannot post the digest in this channel: give me {', '.join(missing)} here "
+        "(channel settings > Permissions), then /subscribe again."
+    )
 
 
 def _guild_only(name: str) -> Reply:

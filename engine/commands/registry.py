@@ -52,6 +52,7 @@ class Command:
     rate_limited: bool = False  # counts against the per-user limit (model and price work)
     slow: bool = False  # may take more than a moment: show "working on it" / defer first
     in_menu: bool = True  # listed in clients' command menus and /help
+    delivers_here: bool = False  # makes this chat a digest destination: the bot must post here
 
     def __post_init__(self) -> None:
         if not NAME_OK.match(self.name):
@@ -85,11 +86,16 @@ class Registry:
         rate_limited: bool = False,
         slow: bool = False,
         in_menu: bool = True,
+        delivers_here: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`, for handler modules."""
 
         def register(handler: Handler) -> Handler:
-            self.add(Command(name, help, handler, args, access, rate_limited, slow, in_menu))
+            self.add(
+                Command(
+                    name, help, handler, args, access, rate_limited, slow, in_menu, delivers_here
+                )
+            )
             return handler
 
         return register

@@ -12,7 +12,12 @@ log = logging.getLogger(__name__)
 
 
 def register(registry: Registry) -> None:
-    @registry.command("subscribe", "send the morning digest to this chat", access=Access.CHAT_ADMIN)
+    @registry.command(
+        "subscribe",
+        "send the morning digest to this chat",
+        access=Access.CHAT_ADMIN,
+        delivers_here=True,
+    )
     async def subscribe(ctx: Context) -> Reply:
         c = ctx.caller
         added = await ctx.store.subscribe(
