@@ -41,7 +41,6 @@ import random
 import shutil
 import sys
 import time
-import warnings
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +61,7 @@ from engine.sentiment.lite import (  # noqa: E402
     TOKENIZER_FILE,
     LiteModel,
 )
+from engine.sentiment.prepare import export_logits_graph  # noqa: E402
 from engine.sentiment.text import clean_text  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment" / "tfns_train.csv"
@@ -281,24 +281,8 @@ def fine_tune(
 def export_onnx(model: Any, path: Path) -> None:
     import torch
 
-    model.eval()
     example = pad([[101, 2023, 2003, 1037, 3231, 102], [101, 7592, 102]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            model,
-            example,
-            str(path),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "sequence"},
-                "attention_mask": {0: "batch", 1: "sequence"},
-                "logits": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+    export_logits_graph(torch, model, example, path)
 
 
 def quantize(

@@ -239,12 +239,17 @@ def _export(torch: Any, network: Any, path: Path) -> None:
             return self.network(input_ids=input_ids, attention_mask=attention_mask).logits
 
     ids = torch.tensor([[2, 5, 6, 7, 3], [2, 5, 3, 0, 0]], dtype=torch.long)
-    mask = (ids != 0).long()
+    export_logits_graph(torch, Logits(), (ids, (ids != 0).long()), path)
+
+
+def export_logits_graph(torch: Any, module: Any, example: tuple[Any, Any], path: Path) -> None:
+    """Export `module(input_ids, attention_mask) -> logits` to ONNX with dynamic batch and length
+    (the graph both FinBERT's export and scripts/train_lite.py write)."""
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Logits().eval(),
-            (ids, mask),
+            module.eval(),
+            example,
             str(path),
             input_names=["input_ids", "attention_mask"],
             output_names=["logits"],
