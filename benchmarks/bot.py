@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import signal
 import statistics
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fake_telegram import TOKEN, FakeTelegram, serve  # noqa: E402
+from fake_telegram import FakeTelegram, serve, start_run  # noqa: E402
 
 from bot.cli import DEMO_AT, demo_data  # noqa: E402
 
@@ -85,19 +84,8 @@ async def main(backend: str, requests: int) -> None:
                 f"[bot]\nrate_limit_per_minute = 0\n"
                 f'[telegram]\nbase_url = "{tg.base_url}"\n'
             )
-            env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, HF_HUB_OFFLINE="1")
             start = time.perf_counter()
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "run",
-                "--config",
-                str(config),
-                cwd=ROOT,
-                env=env,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            proc = await start_run(config, stderr=asyncio.subprocess.DEVNULL)
             try:
                 await tg.wait_call("getUpdates", within=180)
                 ready = time.perf_counter() - start

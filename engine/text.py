@@ -37,13 +37,21 @@ def money(value: float) -> str:
     return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4f}"
 
 
+def price_phrase(last: float, as_of: datetime, *, stale: bool, market_open: bool) -> str:
+    """ "251.30 at Tue 10 Mar 10:55 ET": never lets a stale price pass for a current one."""
+    if stale:
+        return f"{money(last)} STALE (last quote {et_time(as_of)})"
+    if market_open:
+        return f"{money(last)} at {et_time(as_of)}"
+    return f"{money(last)} at close {et_time(as_of)}"
+
+
 def format_quote(q: Quote) -> str:
-    """The price line: never lets a stale price pass for a current one."""
+    """The console's price line."""
+    phrase = price_phrase(q.last, q.as_of, stale=q.stale, market_open=q.market_open)
     if q.stale:
-        return f"price {money(q.last)} is STALE (last quote {et_time(q.as_of)}): no levels"
-    if q.market_open:
-        return f"price {money(q.last)} at {et_time(q.as_of)}"
-    return f"price {money(q.last)} at close {et_time(q.as_of)} (market closed)"
+        return f"price {phrase.replace(' STALE', ' is STALE', 1)}: no levels"
+    return f"price {phrase}" + ("" if q.market_open else " (market closed)")
 
 
 def render_why(p: dict[str, Any]) -> str:

@@ -16,16 +16,20 @@ import asyncio
 import html
 import itertools
 import json
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from conftest import local_server
 
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "TradeTheHype", "username": "tth_test_bot"}
 ALLOWED_TAGS = {
@@ -419,6 +423,21 @@ async def serve() -> AsyncIterator[FakeTelegram]:
         finally:
             async with fake._changed:
                 fake._changed.notify_all()
+
+
+async def start_run(config: Path, *, stderr: int) -> asyncio.subprocess.Process:
+    """The real `tradethehype run` process, as a user starts it, with the fake's token."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, HF_HUB_OFFLINE="1"),
+        stderr=stderr,
+    )
 
 
 def visible_text(html_text: str) -> str:

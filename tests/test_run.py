@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 from botworld import NOW, write_bot_config
 from conftest import KeywordSentiment
-from fake_telegram import TOKEN, serve
+from fake_telegram import TOKEN, serve, start_run
 
 from bot.cli import main
 from bot.config import load_config
@@ -80,18 +78,7 @@ async def test_the_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     """The real `tradethehype run` process, as a user starts it, against the fake API."""
     async with serve() as tg:
         config = write_config(tmp_path, base_url=tg.base_url)
-        env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, HF_HUB_OFFLINE="1")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--config",
-            str(config),
-            cwd=ROOT,
-            env=env,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await start_run(config, stderr=asyncio.subprocess.PIPE)
         assert proc.stderr is not None
         log = ""
 

@@ -66,15 +66,10 @@ def card_lines(card: Card) -> list[str]:
 
 def text_lines(block: Text) -> list[str]:
     raw = block.body.splitlines() or [""]
-    if block.preformatted:
-        return [f"<pre>{esc(line)}</pre>" for line in raw] if len(raw) == 1 else _pre(raw)
+    if block.preformatted:  # one <pre> group; split() rewraps it if it is too long
+        return ["<pre>" + "\n".join(esc(line) for line in raw) + "</pre>"]
     wrap = {"title": ("<b>", "</b>"), "note": ("<i>", "</i>")}.get(block.style, ("", ""))
     return [f"{wrap[0]}{esc(line)}{wrap[1]}" if line else "" for line in raw]
-
-
-def _pre(raw: list[str]) -> list[str]:
-    """A preformatted block as one <pre> line group; split() rewraps it if it is too long."""
-    return ["<pre>" + "\n".join(esc(line) for line in raw) + "</pre>"]
 
 
 def block_lines(block: Block) -> list[str]:

@@ -8,11 +8,11 @@ split a long reply between blocks, never inside one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from engine.text import age, et_time, money
+from engine.text import age, money, price_phrase
 
 Style = Literal["plain", "title", "note", "error"]
 
@@ -56,12 +56,7 @@ class PriceLine:
 
     @property
     def text(self) -> str:
-        """Never lets a stale price pass for a current one."""
-        if self.stale:
-            return f"{money(self.last)} STALE (last quote {et_time(self.as_of)})"
-        if self.market_open:
-            return f"{money(self.last)} at {et_time(self.as_of)}"
-        return f"{money(self.last)} at close {et_time(self.as_of)}"
+        return price_phrase(self.last, self.as_of, stale=self.stale, market_open=self.market_open)
 
 
 @dataclass(frozen=True)
@@ -215,18 +210,3 @@ def card_from_payload(p: dict[str, Any], card_id: int | None = None) -> Card:
         reversal=bool(p.get("reversal")),
         card_id=card_id,
     )
-
-
-@dataclass
-class ReplyBuilder:
-    """Collects blocks in order; handy in handlers."""
-
-    blocks: list[Block] = field(default_factory=list)
-    buttons: list[Button] = field(default_factory=list)
-
-    def add(self, block: Block) -> ReplyBuilder:
-        self.blocks.append(block)
-        return self
-
-    def build(self) -> Reply:
-        return Reply(tuple(self.blocks), tuple(self.buttons))
