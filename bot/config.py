@@ -6,9 +6,11 @@ the wrong type, are errors that name the key, the file and what was expected.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +26,7 @@ class NewsConfig:
     ticker_feeds: list[str] = field(default_factory=list)
     max_age_hours: float = 6.0
     timeout_seconds: float = 10.0
+    poll_minutes: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,11 @@ class BotConfig:
 
 @dataclass(frozen=True)
 class DigestConfig:
+    times: list[str] = field(default_factory=lambda: ["06:30"])
     timezone: str = "America/Phoenix"
+    trading_days_only: bool = True
+    grace_minutes: float = 120.0
+    delivery_concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,9 @@ def _check(config: Config) -> None:
     positive = {
         "[news] max_age_hours": config.news.max_age_hours,
         "[news] timeout_seconds": config.news.timeout_seconds,
+        "[news] poll_minutes": config.news.poll_minutes,
+        "[digest] grace_minutes": config.digest.grace_minutes,
+        "[digest] delivery_concurrency": config.digest.delivery_concurrency,
         "[sentiment] batch_size": config.sentiment.batch_size,
         "[prices] max_quote_age_minutes": config.prices.max_quote_age_minutes,
         "[prices] timeout_seconds": config.prices.timeout_seconds,
@@ -228,6 +238,13 @@ def _check(config: Config) -> None:
             f"{src}: [digest] timezone: {config.digest.timezone!r} is not a time zone "
             "(e.g. America/Phoenix, Europe/London, UTC)"
         ) from None
+    if not config.digest.times:
+        raise ConfigError(f'{src}: [digest] times: expected at least one time, e.g. ["06:30"]')
+    for value in config.digest.times:
+        if parse_hhmm(value) is None:
+            raise ConfigError(
+                f"{src}: [digest] times: {value!r} is not a time of day (HH:MM, e.g. 06:30)"
+            )
     if not config.tickers.url.startswith(("http://", "https://")):
         raise ConfigError(f"{src}: [tickers] url: expected an http(s) URL")
     if not config.telegram.base_url.startswith(("http://", "https://")):
@@ -237,6 +254,14 @@ def _check(config: Config) -> None:
             raise ConfigError(f"{src}: [discord] {name}: expected Discord ids (positive numbers)")
     if config.prices.provider == "csv" and not config.prices.csv_dir:
         raise ConfigError(f'{src}: [prices] csv_dir: required when provider = "csv"')
+
+
+def parse_hhmm(value: str) -> time | None:
+    """A time of day written HH:MM (24-hour), or None if it is not one."""
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+    if m is None or int(m[1]) > 23 or int(m[2]) > 59:
+        return None
+    return time(int(m[1]), int(m[2]))
 
 
 def load_config(path: Path | None) -> Config:

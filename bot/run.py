@@ -11,14 +11,19 @@ import logging
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from adapters.base import ChatAdapter
 from bot.config import Config
 from bot.logsafe import redact_logs
+from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
 from engine.clock import Clock
 from engine.commands import BotCore, BotSettings, build_registry
 from engine.errors import UserError
+from engine.market import MarketCalendar
+from engine.polling import PolledNews
+from engine.schedule import Planner
 from engine.sentiment import SentimentBackend
 
 log = logging.getLogger(__name__)
@@ -59,6 +64,16 @@ def bot_settings(config: Config) -> BotSettings:
         rate_limit_per_minute=config.bot.rate_limit_per_minute,
         max_tickers=config.bot.max_tickers_per_signal,
         timezone=config.digest.timezone,
+        digest_times=tuple(config.digest.times),
+        trading_days_only=config.digest.trading_days_only,
+    )
+
+
+def planner_for(config: Config, calendar: MarketCalendar) -> Planner:
+    return Planner(
+        trading_days_only=config.digest.trading_days_only,
+        is_trading_day=calendar.is_trading_day,
+        grace=timedelta(minutes=config.digest.grace_minutes),
     )
 
 
@@ -89,20 +104,36 @@ async def run_bot(
     redact_logs(token for _, token in chosen)
     stop = stop or asyncio.Event()
     _install_stop_signals(stop)
-    async with open_engine(config, clock=clock, sentiment=sentiment) as engine:
+    calendar = MarketCalendar()
+    async with open_engine(
+        config, clock=clock, sentiment=sentiment, calendar=calendar, polled=True
+    ) as engine:
         core = BotCore(engine, build_registry(), bot_settings(config))
         running: list[ChatAdapter] = []
+        schedule: asyncio.Task[None] | None = None
         try:
             for spec, token in chosen:
                 adapter = spec.build(config, token, core)
                 running.append(adapter)
                 await adapter.start()
                 log.info("%s adapter started", spec.name)
+            scheduler = DigestScheduler(
+                core,
+                running,
+                planner_for(config, calendar),
+                clock=clock,
+                concurrency=config.digest.delivery_concurrency,
+                poller=engine.headlines if isinstance(engine.headlines, PolledNews) else None,
+            )
+            schedule = asyncio.create_task(scheduler.run(stop), name="digest schedule")
             if started is not None:
                 started.set()
             await stop.wait()
             log.info("stopping")
         finally:
+            if schedule is not None:
+                schedule.cancel()
+                await asyncio.gather(schedule, return_exceptions=True)
             for adapter in reversed(running):
                 try:
                     await adapter.stop()

@@ -14,6 +14,7 @@ from engine.errors import ConfigError
 from engine.market import MarketCalendar
 from engine.news import NewsFetcher
 from engine.pipeline import EngineSettings, SignalEngine
+from engine.polling import PolledNews
 from engine.prices import CsvPriceProvider, PriceProvider, YFinancePriceProvider
 from engine.sentiment import SentimentBackend
 from engine.sentiment.loader import load_backend
@@ -64,22 +65,41 @@ async def open_engine(
     symbols: SymbolIndex | None = None,
     sentiment: SentimentBackend | None = None,
     prices: PriceProvider | None = None,
+    calendar: MarketCalendar | None = None,
+    polled: bool = False,
 ) -> AsyncIterator[SignalEngine]:
-    """An engine wired from `config`; any part may be passed in ready-made (tests, demo)."""
+    """An engine wired from `config`; any part may be passed in ready-made (tests, demo).
+
+    With `polled`, the general feeds are read from the store, polled every [news] poll_minutes
+    (what `run` does); otherwise they are fetched when asked (the command line).
+    """
     symbols = symbols or await asyncio.to_thread(SymbolIndex.load)
-    prices = prices or make_prices(config, MarketCalendar())
+    prices = prices or make_prices(config, calendar or MarketCalendar())
     sentiment = sentiment or await make_sentiment(config)
     store = await Store.open(config.store.path)
     news = NewsFetcher(timeout=config.news.timeout_seconds)
+    settings = settings_from(config)
+    headlines = (
+        PolledNews(
+            news,
+            settings.feeds,
+            store,
+            every=timedelta(minutes=config.news.poll_minutes),
+            keep=settings.max_age,
+        )
+        if polled
+        else None
+    )
     try:
         yield SignalEngine(
-            settings=settings_from(config),
+            settings=settings,
             news=news,
             symbols=symbols,
             sentiment=sentiment,
             prices=prices,
             store=store,
             clock=clock,
+            headlines=headlines,
         )
     finally:
         await news.close()

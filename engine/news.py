@@ -172,6 +172,11 @@ def title_key(title: str, source: str = "") -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+def keyed(articles: Iterable[Article]) -> list[tuple[Article, str | None, str]]:
+    """(article, link key, title key) rows, as the store remembers stories."""
+    return [(a, url_key(a.url) if a.url else None, title_key(a.title, a.source)) for a in articles]
+
+
 def fresh_and_unique(
     articles: Iterable[Article], now: datetime, max_age: timedelta
 ) -> tuple[list[Article], int, int]:

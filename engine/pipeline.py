@@ -19,12 +19,13 @@ from typing import Any
 from engine.clock import Clock
 from engine.errors import UnknownTicker
 from engine.models import Article, Digest, Direction, Levels, Quote, Signal, Technicals
-from engine.news import NewsFetcher, fresh_and_unique, ticker_feed_urls, title_key, url_key
+from engine.news import NewsFetcher, fresh_and_unique, keyed, ticker_feed_urls
+from engine.polling import LiveNews, NewsSource
 from engine.prices import PriceProvider, PriceSnapshot, PriceUnavailable
 from engine.sentiment import SentimentBackend
-from engine.serialize import signal_to_dict
+from engine.serialize import digest_to_dict, signal_to_dict
 from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
-from engine.store import NewSignal, Store
+from engine.store import NewSignal, RecordedSignal, Store, StoredDigest
 from engine.symbols import SymbolIndex
 from engine.technicals import levels as make_levels
 from engine.technicals import technical_score
@@ -102,14 +103,21 @@ class SignalEngine:
         prices: PriceProvider,
         store: Store,
         clock: Clock,
+        headlines: NewsSource | None = None,
     ) -> None:
         self.settings = settings
-        self.news = news
+        self.news = news  # fetches; per-ticker feeds are always read at request time
+        self._headlines = headlines
         self.symbols = symbols
         self.sentiment = sentiment
         self.prices = prices
         self.store = store
         self.clock = clock
+
+    @property
+    def headlines(self) -> NewsSource:
+        """Where the general feeds' stories come from: polled (`run`) or fetched now (CLI)."""
+        return self._headlines or LiveNews(self.news, self.settings.feeds)
 
     @property
     def backend_label(self) -> str:
@@ -120,9 +128,91 @@ class SignalEngine:
     async def build_digest(self, *, dry_run: bool = False) -> Digest:
         """Build the digest now; unless dry_run, record what it issues (the cooldown reads it)."""
         now = self.clock.now()
+        digest, articles = await self._draft(now, remember=not dry_run)
+        if dry_run:
+            return digest
+        recorded = await self.store.record_signals(
+            [self._to_record(sig, now) for sig in digest.signals], now, self.settings.cooldown_days
+        )
+        _keep_recorded(digest, {sig.symbol for sig, _ in recorded})
+        await self._remember(articles, now)
+        return digest
+
+    async def preview_digest(self) -> Digest:
+        """The digest as it would be now, recording no signal (sentiment scores are cached)."""
+        digest, _ = await self._draft(self.clock.now(), remember=True)
+        return digest
+
+    async def publish_digest(
+        self,
+        *,
+        slot: str,
+        schedule: str,
+        carry_since: datetime | None = None,
+        require_news: bool = False,
+    ) -> StoredDigest | None:
+        """The digest of a schedule slot, built and recorded exactly once.
+
+        Its signals, their cards and the digest itself are written in one transaction; if the
+        slot's digest exists already (a restart), it is returned untouched. Signals that other
+        schedules' digests issued after `carry_since` are carried into this one (their cooldown
+        keeps them out of it otherwise), so a chat on this schedule misses none of them.
+        With `require_news`, a digest that could read no news at all (every feed failed) is
+        not kept: None, and the caller tries again later.
+        """
+        existing = await self.store.slot_digest(slot)
+        if existing is not None:
+            return existing
+        now = self.clock.now()
+        digest, articles = await self._draft(now, remember=True)
+        if require_news and not articles and digest.failed_sources:
+            return None
+        carried = await self._carried(schedule, carry_since, {s.symbol for s in digest.signals})
+
+        def compose(recorded: list[RecordedSignal]) -> dict[str, Any]:
+            _keep_recorded(digest, {r.signal.symbol for r in recorded})
+            return {
+                "digest": digest_to_dict(digest),
+                "card_ids": [r.card_id for r in recorded],
+                "carried": carried,
+                "slot": slot,
+            }
+
+        stored = await self.store.publish_digest(
+            slot=slot,
+            schedule=schedule,
+            signals=[self._to_record(sig, now) for sig in digest.signals],
+            now=now,
+            cooldown_days=self.settings.cooldown_days,
+            compose=compose,
+        )
+        await self._remember(articles, now)
+        return stored
+
+    async def _carried(
+        self, schedule: str, since: datetime | None, present: set[str]
+    ) -> list[dict[str, Any]]:
+        if since is None:
+            return []
+        carried: list[dict[str, Any]] = []
+        for other in await self.store.digests_since(since):
+            if other.schedule == schedule:
+                continue
+            d = other.payload["digest"]
+            for sig, card_id in zip(d["signals"], other.payload.get("card_ids", []), strict=False):
+                if sig["symbol"] in present:
+                    continue
+                present.add(sig["symbol"])
+                carried.append(
+                    {"signal": dict(sig, generated_at=d["generated_at"]), "card_id": card_id}
+                )
+        return carried
+
+    async def _draft(self, now: datetime, *, remember: bool) -> tuple[Digest, list[Article]]:
+        """Everything a digest needs, recording nothing but sentiment scores (if `remember`)."""
         s = self.settings
         t0 = time.perf_counter()
-        batch = await self.news.fetch(list(s.feeds), now, s.max_age)
+        batch = await self.headlines.recent(now, s.max_age)
         log.info(
             "Found %d recent articles (%d read, %d stale, %d duplicates, %d feeds failed)"
             " in %.1f s",
@@ -135,7 +225,7 @@ class SignalEngine:
         )
         failures = [{"source": f.source, "error": f.error} for f in batch.failures]
         by_symbol = self._group_by_symbol(batch.articles)
-        candidates = await self._score(by_symbol, now, remember=not dry_run)
+        candidates = await self._score(by_symbol, now, remember=remember)
         log.info("Found %d unique symbol opportunities", len(candidates))
 
         skipped: list[dict[str, str]] = []
@@ -177,27 +267,8 @@ class SignalEngine:
             sig = self._make_signal(c, c.decision.direction)
             sig.reversal = verdict.reversal
             signals.append(sig)
-
-        if not dry_run:
-            recorded = await self.store.record_signals(
-                [self._to_record(sig, now) for sig in signals], now, s.cooldown_days
-            )
-            kept = {r.symbol for r, _ in recorded}
-            for sig in signals:
-                if sig.symbol not in kept:
-                    skipped.append(
-                        {"symbol": sig.symbol, "reason": "recorded by another digest a moment ago"}
-                    )
-            signals = [sig for sig in signals if sig.symbol in kept]
-            await self.store.remember_articles(
-                [
-                    (a, url_key(a.url) if a.url else None, title_key(a.title, a.source))
-                    for a in batch.articles
-                ],
-                now,
-            )
         log.info("Generated %d signals in %.1f s", len(signals), time.perf_counter() - t0)
-        return Digest(
+        digest = Digest(
             generated_at=now,
             backend=self.backend_label,
             signals=signals,
@@ -205,6 +276,10 @@ class SignalEngine:
             failed_sources=failures,
             articles_seen=len(batch.articles),
         )
+        return digest, batch.articles
+
+    async def _remember(self, articles: Sequence[Article], now: datetime) -> None:
+        await self.store.remember_articles(keyed(articles), now)
 
     # -- one ticker on demand ---------------------------------------------------------------
 
@@ -221,7 +296,7 @@ class SignalEngine:
         now = self.clock.now()
         s = self.settings
         general, specific = await asyncio.gather(
-            self.news.fetch(list(s.feeds), now, s.max_age),
+            self.headlines.recent(now, s.max_age),
             self.news.fetch(ticker_feed_urls(s.ticker_feeds, symbol), now, s.max_age),
         )
         failures = [
@@ -404,6 +479,16 @@ class SignalEngine:
             else "no levels: the price was stale",
             "article_weights": [round(a.weight, 4) for a in sig.articles],
         }
+
+
+def _keep_recorded(digest: Digest, kept: set[str]) -> None:
+    """Drop the signals the store refused (another digest recorded them a moment ago)."""
+    for sig in digest.signals:
+        if sig.symbol not in kept:
+            digest.skipped.append(
+                {"symbol": sig.symbol, "reason": "recorded by another digest a moment ago"}
+            )
+    digest.signals = [sig for sig in digest.signals if sig.symbol in kept]
 
 
 def _hours(delta: timedelta) -> str:

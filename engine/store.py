@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -97,6 +97,39 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL,
         PRIMARY KEY (model_key, text_hash)
     ) WITHOUT ROWID;
+    """,
+    # 4: scheduled digests (one per slot) and each chat's delivery of them, chat settings,
+    # stories kept whole by the news poller, and the running bot's state (for `health`)
+    """
+    ALTER TABLE digests ADD COLUMN slot TEXT;
+    ALTER TABLE digests ADD COLUMN schedule TEXT;
+    CREATE UNIQUE INDEX digests_slot ON digests(slot);
+    CREATE TABLE deliveries (
+        digest_id INTEGER NOT NULL REFERENCES digests(id),
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        parts_sent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'gone', 'failed')),
+        error TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (digest_id, platform, chat_id)
+    );
+    CREATE TABLE chat_settings (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        digest_time TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    ALTER TABLE articles ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+    ALTER TABLE articles ADD COLUMN feed_tickers TEXT NOT NULL DEFAULT '';
+    CREATE INDEX articles_published ON articles(published);
+    CREATE TABLE runtime_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
     """,
 ]
 
@@ -188,13 +221,24 @@ class Store:
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: this connection's lock, then SQLite's (BEGIN IMMEDIATE)."""
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                await self._settle("BEGIN IMMEDIATE")
                 yield self._db
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    await self._settle("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
+            await self._settle("COMMIT")
+
+    async def _settle(self, sql: str) -> None:
+        """Run a transaction statement to its end even if the caller is cancelled meanwhile (a
+        task stopped mid-write must not leave the connection inside a transaction)."""
+        done = asyncio.ensure_future(self._db.execute(sql))
+        try:
+            await asyncio.shield(done)
+        except asyncio.CancelledError:
+            await done
+            raise
 
     async def _migrate(self) -> None:
         try:
@@ -228,15 +272,50 @@ class Store:
         async with self._transaction() as db:
             before = db.total_changes
             await db.executemany(
-                "INSERT OR IGNORE INTO articles"
-                " (url_key, title_key, title, url, source, published, first_seen)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO articles (url_key, title_key, title, url, source,"
+                " published, first_seen, summary, feed_tickers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (uk, tk, a.title, a.url, a.source, _iso(a.published), _iso(now))
+                    (
+                        uk,
+                        tk,
+                        a.title,
+                        a.url,
+                        a.source,
+                        _iso(a.published),
+                        _iso(now),
+                        a.summary,
+                        " ".join(a.feed_tickers),
+                    )
                     for a, uk, tk in articles
                 ],
             )
             return db.total_changes - before
+
+    async def recent_articles(self, since: datetime) -> list[Article]:
+        """Stories kept by the poller that were published at or after `since`, newest first."""
+        async with self._db.execute(
+            "SELECT title, url, source, published, summary, feed_tickers FROM articles"
+            " WHERE published >= ? ORDER BY published DESC, id",
+            (_iso(since),),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Article(
+                title=r["title"],
+                url=r["url"],
+                source=r["source"],
+                published=datetime.fromisoformat(r["published"]),
+                summary=r["summary"],
+                feed_tickers=tuple(r["feed_tickers"].split()),
+            )
+            for r in rows
+        ]
+
+    async def forget_articles(self, published_before: datetime) -> int:
+        """Drop stories published before a time (they can never be fresh again)."""
+        return await self._write(
+            "DELETE FROM articles WHERE published < ?", (_iso(published_before),)
+        )
 
     async def article_count(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM articles") as cur:
@@ -274,47 +353,56 @@ class Store:
         return _verdict(last, symbol, direction, now, days)
 
     async def record_signals(
-        self, signals: Sequence[NewSignal], now: datetime, cooldown_days: float
+        self, signals: Sequence[NewSignal], now: datetime, days: float
     ) -> list[tuple[NewSignal, CooldownVerdict]]:
         """Record the signals the cooldown allows, in one transaction under the write lock.
 
         Returns the recorded ones with their verdict; a signal another digest recorded first
         (a race) is left out. The verdict's note is stored in the payload for `why`.
         """
-        recorded: list[tuple[NewSignal, CooldownVerdict]] = []
         async with self._transaction() as db:
-            for sig in signals:
-                verdict = _verdict(
-                    await self._last_signal(sig.symbol),
+            return [
+                (sig, verdict) for sig, verdict, _ in await self._record(db, signals, now, days)
+            ]
+
+    async def _record(
+        self,
+        db: aiosqlite.Connection,
+        signals: Sequence[NewSignal],
+        now: datetime,
+        days: float,
+    ) -> list[tuple[NewSignal, CooldownVerdict, dict[str, Any]]]:
+        """Inside a write transaction: insert the signals the cooldown allows, with their payload
+        (the verdict's note is kept in it for `why`)."""
+        recorded: list[tuple[NewSignal, CooldownVerdict, dict[str, Any]]] = []
+        for sig in signals:
+            verdict = _verdict(
+                await self._last_signal(sig.symbol), sig.symbol, sig.direction, now, days
+            )
+            if not verdict.allowed:
+                continue
+            payload = dict(sig.payload, reversal=verdict.reversal, cooldown=verdict.note)
+            await db.execute(
+                "INSERT INTO signal_history (symbol, direction, score, confidence, price,"
+                " price_as_of, entry, stop, target, reversal, backend, created_at, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
                     sig.symbol,
                     sig.direction,
-                    now,
-                    cooldown_days,
-                )
-                if not verdict.allowed:
-                    continue
-                payload = dict(sig.payload, reversal=verdict.reversal, cooldown=verdict.note)
-                await db.execute(
-                    "INSERT INTO signal_history (symbol, direction, score, confidence, price,"
-                    " price_as_of, entry, stop, target, reversal, backend, created_at, payload)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        sig.symbol,
-                        sig.direction,
-                        sig.score,
-                        sig.confidence,
-                        sig.price,
-                        _iso(sig.price_as_of) if sig.price_as_of else None,
-                        sig.entry,
-                        sig.stop,
-                        sig.target,
-                        int(verdict.reversal),
-                        sig.backend,
-                        _iso(now),
-                        json.dumps(payload, sort_keys=True),
-                    ),
-                )
-                recorded.append((sig, verdict))
+                    sig.score,
+                    sig.confidence,
+                    sig.price,
+                    _iso(sig.price_as_of) if sig.price_as_of else None,
+                    sig.entry,
+                    sig.stop,
+                    sig.target,
+                    int(verdict.reversal),
+                    sig.backend,
+                    _iso(now),
+                    json.dumps(payload, sort_keys=True),
+                ),
+            )
+            recorded.append((sig, verdict, payload))
         return recorded
 
     # -- chats ------------------------------------------------------------------------------
@@ -378,12 +466,18 @@ class Store:
         ) as cur:
             return await cur.fetchone() is not None
 
-    async def save_card(self, symbol: str, payload: dict[str, Any], now: datetime) -> int:
+    async def save_card(self, payload: dict[str, Any], now: datetime) -> int:
         """Keep a signal card's explanation payload; its id is what a Why? button carries."""
-        return await self._insert(
+        async with self._transaction() as db:
+            return await self._insert_card(db, payload, now)
+
+    @staticmethod
+    async def _insert_card(db: aiosqlite.Connection, payload: dict[str, Any], now: datetime) -> int:
+        cur = await db.execute(
             "INSERT INTO cards (symbol, created_at, payload) VALUES (?, ?, ?)",
-            (symbol, _iso(now), json.dumps(payload, sort_keys=True)),
+            (payload["symbol"], _iso(now), json.dumps(payload, sort_keys=True)),
         )
+        return int(cur.lastrowid or 0)
 
     async def card(self, card_id: int) -> dict[str, Any] | None:
         async with self._db.execute("SELECT payload FROM cards WHERE id = ?", (card_id,)) as cur:
@@ -458,29 +552,182 @@ class Store:
 
     # -- digests ----------------------------------------------------------------------------
 
-    async def save_digest(self, payload: dict[str, Any], now: datetime) -> int:
-        return await self._insert(
-            "INSERT INTO digests (created_at, payload) VALUES (?, ?)",
-            (_iso(now), json.dumps(payload, sort_keys=True)),
+    async def latest_digest(
+        self, since: datetime | None = None, *, schedule: str | None = None
+    ) -> StoredDigest | None:
+        """The newest digest (built at or after `since`; of `schedule` if given), or None."""
+        found = await self._digests(since, schedule=schedule, newest_only=True)
+        return found[0] if found else None
+
+    async def digests_since(self, since: datetime) -> list[StoredDigest]:
+        """Scheduled digests built after `since`, oldest first."""
+        return await self._digests(since, scheduled=True, strictly_after=True)
+
+    async def slot_digest(self, slot: str) -> StoredDigest | None:
+        """The digest built for a schedule slot, if it was built."""
+        async with self._db.execute(_DIGEST_SELECT + " WHERE slot = ?", (slot,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _stored_digest(row)
+
+    async def _digests(
+        self,
+        since: datetime | None,
+        *,
+        schedule: str | None = None,
+        scheduled: bool = False,
+        strictly_after: bool = False,
+        newest_only: bool = False,
+    ) -> list[StoredDigest]:
+        where: list[str] = []
+        args: list[Any] = []
+        if since is not None:
+            where.append("created_at > ?" if strictly_after else "created_at >= ?")
+            args.append(_iso(since))
+        if schedule is not None:
+            where.append("schedule = ?")
+            args.append(schedule)
+        if scheduled:
+            where.append("slot IS NOT NULL")
+        query = _DIGEST_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        if newest_only:
+            query += " ORDER BY created_at DESC, id DESC LIMIT 1"
+        else:
+            query += " ORDER BY created_at, id"
+        async with self._db.execute(query, args) as cur:
+            return [_stored_digest(r) for r in await cur.fetchall()]
+
+    async def publish_digest(
+        self,
+        *,
+        slot: str,
+        schedule: str,
+        signals: Sequence[NewSignal],
+        now: datetime,
+        cooldown_days: float,
+        compose: Callable[[list[RecordedSignal]], dict[str, Any]],
+    ) -> StoredDigest:
+        """Record a slot's digest exactly once, in ONE transaction with its signals and cards.
+
+        The cooldown is checked again under the write lock; `compose` turns the signals that
+        made it (with their card ids) into the digest's payload. When the slot's digest already
+        exists (another process, or a restart), nothing is written and that digest is returned.
+        """
+        async with self._transaction() as db:
+            async with db.execute(_DIGEST_SELECT + " WHERE slot = ?", (slot,)) as cur:
+                row = await cur.fetchone()
+            if row is not None:
+                return _stored_digest(row)
+            recorded = [
+                RecordedSignal(sig, verdict, await self._insert_card(db, payload, now))
+                for sig, verdict, payload in await self._record(db, signals, now, cooldown_days)
+            ]
+            payload = compose(recorded)
+            cur = await db.execute(
+                "INSERT INTO digests (created_at, payload, slot, schedule) VALUES (?, ?, ?, ?)",
+                (_iso(now), json.dumps(payload, sort_keys=True), slot, schedule),
+            )
+            return StoredDigest(int(cur.lastrowid or 0), now, payload, slot, schedule)
+
+    # -- deliveries -------------------------------------------------------------------------
+
+    async def deliveries(self, digest_id: int) -> dict[tuple[str, str], Delivery]:
+        """How far each chat's delivery of a digest got, by (platform, chat id)."""
+        async with self._db.execute(
+            "SELECT * FROM deliveries WHERE digest_id = ?", (digest_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return {
+            (r["platform"], r["chat_id"]): Delivery(
+                r["parts_sent"], r["status"], r["error"], datetime.fromisoformat(r["updated_at"])
+            )
+            for r in rows
+        }
+
+    async def record_delivery(
+        self,
+        digest_id: int,
+        platform: str,
+        chat_id: str,
+        *,
+        parts_sent: int,
+        status: str,
+        now: datetime,
+        error: str = "",
+    ) -> None:
+        """Note how far a chat's delivery got; called the moment the platform confirms a part."""
+        await self._write(
+            "INSERT INTO deliveries (digest_id, platform, chat_id, parts_sent, status, error,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest_id, platform, chat_id)"
+            " DO UPDATE SET parts_sent = excluded.parts_sent, status = excluded.status,"
+            " error = excluded.error, updated_at = excluded.updated_at",
+            (digest_id, platform, chat_id, parts_sent, status, error, _iso(now)),
         )
 
-    async def latest_digest(self, since: datetime | None = None) -> StoredDigest | None:
-        query = "SELECT id, created_at, payload FROM digests"
-        args: tuple[Any, ...] = ()
-        if since is not None:
-            query += " WHERE created_at >= ?"
-            args = (_iso(since),)
+    async def delivery_counts(self, digest_id: int) -> dict[str, int]:
         async with self._db.execute(
-            query + " ORDER BY created_at DESC, id DESC LIMIT 1", args
+            "SELECT status, COUNT(*) AS n FROM deliveries WHERE digest_id = ? GROUP BY status",
+            (digest_id,),
+        ) as cur:
+            return {r["status"]: int(r["n"]) for r in await cur.fetchall()}
+
+    # -- chat settings ----------------------------------------------------------------------
+
+    async def set_chat_time(
+        self, platform: str, chat_id: str, at: str, timezone: str, now: datetime
+    ) -> None:
+        await self._write(
+            "INSERT INTO chat_settings (platform, chat_id, digest_time, timezone, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
+            " digest_time = excluded.digest_time, timezone = excluded.timezone,"
+            " updated_at = excluded.updated_at",
+            (platform, chat_id, at, timezone, _iso(now)),
+        )
+
+    async def clear_chat_time(self, platform: str, chat_id: str) -> bool:
+        return (
+            await self._write(
+                "DELETE FROM chat_settings WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+            > 0
+        )
+
+    async def chat_time(self, platform: str, chat_id: str) -> tuple[str, str] | None:
+        """A chat's own digest time ("HH:MM", time zone), or None for the configured one."""
+        async with self._db.execute(
+            "SELECT digest_time, timezone FROM chat_settings WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else (row["digest_time"], row["timezone"])
+
+    async def chat_times(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """Every chat's own digest time: (platform, chat id) -> ("HH:MM", time zone)."""
+        async with self._db.execute(
+            "SELECT platform, chat_id, digest_time, timezone FROM chat_settings"
+        ) as cur:
+            return {
+                (r["platform"], r["chat_id"]): (r["digest_time"], r["timezone"])
+                for r in await cur.fetchall()
+            }
+
+    # -- the running bot's state ------------------------------------------------------------
+
+    async def set_state(self, key: str, value: dict[str, Any], now: datetime) -> None:
+        await self._write(
+            "INSERT INTO runtime_state (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            (key, json.dumps(value, sort_keys=True), _iso(now)),
+        )
+
+    async def state(self, key: str) -> tuple[dict[str, Any], datetime] | None:
+        async with self._db.execute(
+            "SELECT value, updated_at FROM runtime_state WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
-        return StoredDigest(
-            id=row["id"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-            payload=json.loads(row["payload"]),
-        )
+        return json.loads(row["value"]), datetime.fromisoformat(row["updated_at"])
 
     async def signal_rows(self, symbol: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM signal_history"
@@ -507,6 +754,38 @@ class StoredDigest:
     id: int
     created_at: datetime
     payload: dict[str, Any]
+    slot: str | None = None  # the schedule slot it was built for; None for older digests
+    schedule: str | None = None
+
+
+_DIGEST_SELECT = "SELECT id, created_at, payload, slot, schedule FROM digests"
+
+
+def _stored_digest(row: Any) -> StoredDigest:
+    return StoredDigest(
+        id=row["id"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        payload=json.loads(row["payload"]),
+        slot=row["slot"],
+        schedule=row["schedule"],
+    )
+
+
+@dataclass(frozen=True)
+class RecordedSignal:
+    """A signal a digest recorded, with the id of its card (what Why? buttons carry)."""
+
+    signal: NewSignal
+    verdict: CooldownVerdict
+    card_id: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    parts_sent: int
+    status: str  # sending, delivered, gone (unsubscribed), failed (tried again later)
+    error: str
+    updated_at: datetime
 
 
 def _verdict(

@@ -33,7 +33,16 @@ async def _noop(ctx: object) -> Reply:
 def test_every_builtin_command_is_valid_everywhere_and_documented() -> None:
     registry = build_registry()
     names = [c.name for c in registry]
-    assert names == ["start", "help", "subscribe", "unsubscribe", "signal", "why", "digest"]
+    assert names == [
+        "start",
+        "help",
+        "subscribe",
+        "unsubscribe",
+        "signal",
+        "why",
+        "digest",
+        "settings",
+    ]
     assert all(c.help and len(c.help) <= 100 for c in registry)  # Discord's description limit
     admin_only = {c.name for c in registry if c.access is Access.CHAT_ADMIN}
     assert admin_only == {"subscribe", "unsubscribe"}

@@ -41,8 +41,9 @@ from fake_discord import (
     serve,
 )
 
+from adapters.base import broadcast
 from adapters.discord.adapter import ANSWERED, DiscordAdapter
-from engine.commands import BotCore, BotSettings, Command, Context, build_registry
+from engine.commands import BotCore, BotSettings, Caller, Command, Context, build_registry
 from engine.commands.core import SORRY
 from engine.commands.replies import Card, Headline, Levels, PriceLine, Reply, Text, text
 from engine.errors import UserError
@@ -276,7 +277,9 @@ async def test_subscribing_needs_manage_channels_in_that_channel(bot: Bot) -> No
     assert not await store.is_subscribed("discord", str(SIGNALS))
 
     ok = await bot.slash("subscribe", user_id=ADMIN, permissions=MEMBER_PERMS | MANAGE_CHANNELS)
-    assert not ok.ephemeral and ok.text.startswith("Subscribed: the morning digest will come")
+    assert not ok.ephemeral and ok.text.startswith(
+        "Subscribed: the digest will come to this chat at 06:30 America/Phoenix on trading days."
+    )
     [sub] = await store.subscriptions("discord")
     assert (sub.chat_id, sub.title, sub.subscribed_by) == (str(SIGNALS), "#signals", str(ADMIN))
     twice = await bot.slash("subscribe", user_id=ADMIN, permissions=MEMBER_PERMS | MANAGE_CHANNELS)
@@ -461,7 +464,7 @@ def big_digest(cards: int = 14) -> Reply:
 @pytest.mark.asyncio
 async def test_a_big_digest_is_split_within_every_discord_limit(bot: Bot) -> None:
     await bot.engine.store.subscribe("discord", str(SIGNALS), NOW)
-    report = await bot.adapter.deliver(big_digest())
+    report = await broadcast(bot.adapter, big_digest())
     assert report.delivered == [str(SIGNALS)] and not report.failed
     sent = bot.discord.channels[SIGNALS]
     assert bot.discord.channel_hits[SIGNALS] == len(sent) > 3  # every message accepted
@@ -515,7 +518,8 @@ async def test_delivery_unsubscribes_gone_channels_and_waits_out_rate_limits(
     bot.discord.fail_channel(broken, 400, 50035, "Invalid Form Body", times=5)
 
     digest = (await bot.slash("digest")).messages  # today's digest, as /digest shows it
-    report = await bot.adapter.deliver(await bot.core.todays_digest())
+    todays = await bot.core.todays_digest(Caller("discord", str(SIGNALS), "1"))
+    report = await broadcast(bot.adapter, todays)
 
     assert sorted(report.delivered) == sorted([str(ok), str(limited)])
     assert sorted(report.unsubscribed) == sorted([str(deleted), str(kicked)])
@@ -524,7 +528,7 @@ async def test_delivery_unsubscribes_gone_channels_and_waits_out_rate_limits(
     assert [m.embeds for m in bot.discord.channels[ok]] == [m.embeds for m in digest]
     remaining = {s.chat_id for s in await store.subscriptions("discord")}
     assert remaining == {str(ok), str(limited), str(broken)}  # a 400 is not a reason to leave
-    assert f"Discord channel {deleted} is gone or closed to the bot (404" in caplog.text
+    assert f"discord chat {deleted} is gone (404 Unknown Channel): unsubscribed" in caplog.text
     # /why in a channel that got the digest explains its last card
     why = await bot.slash("why", channel_id=ok)
     assert "Why" in why.text and not why.ephemeral
@@ -534,7 +538,7 @@ async def test_delivery_unsubscribes_gone_channels_and_waits_out_rate_limits(
 async def test_delivery_when_not_running_reports_every_channel(bot: Bot) -> None:
     await bot.engine.store.subscribe("discord", str(SIGNALS), NOW)
     await bot.adapter.stop()
-    report = await bot.adapter.deliver(Reply((Text("hello"),)))
+    report = await broadcast(bot.adapter, Reply((Text("hello"),)))
     assert report.failed == {str(SIGNALS): "the Discord adapter is not running"}
     assert await bot.engine.store.is_subscribed("discord", str(SIGNALS))
 

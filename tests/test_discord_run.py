@@ -20,13 +20,14 @@ from fake_discord import serve as serve_discord
 from fake_telegram import TOKEN as TELEGRAM_TOKEN
 from fake_telegram import serve as serve_telegram
 
+from adapters.base import broadcast
 from adapters.discord.adapter import ANSWERED, DiscordAdapter
 from bot import run
 from bot.cli import main
 from bot.config import Config, DiscordConfig, load_config, parse_config
 from bot.setup_discord import build_discord, discord_token
 from engine.clock import FixedClock
-from engine.commands import BotCore
+from engine.commands import BotCore, Caller
 from engine.errors import ConfigError, UserError
 
 
@@ -145,7 +146,8 @@ async def test_run_serves_discord_and_telegram_side_by_side(
         assert card.visible.startswith("🟢 TSLA BULLISH · Tesla")
 
         # one store: the Discord subscription is there for the digest
-        report = await adapter.deliver(await adapter.core.todays_digest())
+        todays = await adapter.core.todays_digest(Caller("discord", str(SIGNALS), "1"))
+        report = await broadcast(adapter, todays)
         assert report.delivered == [str(SIGNALS)]
         assert dc.channels[SIGNALS][0].embeds[0]["title"].startswith("TradeTheHype digest")
 

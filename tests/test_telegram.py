@@ -18,6 +18,7 @@ import pytest_asyncio
 from botworld import open_world
 from fake_telegram import TOKEN, FakeTelegram, Sent, serve
 
+from adapters.base import broadcast
 from adapters.telegram.adapter import SendPolicy, TelegramAdapter
 from engine.commands import BotCore, BotSettings, build_registry
 from engine.commands.replies import Card, Headline, Reply, Text
@@ -348,7 +349,7 @@ async def subscribe(bot: Bot, *chats: int) -> None:
 async def test_long_digest_is_split_between_cards_and_everything_is_escaped(bot: Bot) -> None:
     await subscribe(bot, ALICE)
     reply = Reply((Text("Digest <heading> & more", "title"), *(long_card(i) for i in range(30))))
-    report = await bot.adapter.deliver(reply)
+    report = await broadcast(bot.adapter, reply)
     assert report.delivered == [str(ALICE)]
 
     sent = bot.tg.to(ALICE)
@@ -369,7 +370,7 @@ async def test_long_digest_is_split_between_cards_and_everything_is_escaped(bot:
 async def test_a_block_longer_than_a_message_is_cut_between_lines(bot: Bot) -> None:
     await subscribe(bot, ALICE)
     lines = [f"line {i}: a < b & c > d" for i in range(600)]
-    await bot.adapter.deliver(Reply((Text("\n".join(lines), preformatted=True),)))
+    await broadcast(bot.adapter, Reply((Text("\n".join(lines), preformatted=True),)))
     sent = bot.tg.to(ALICE)
     assert len(sent) >= 3 and all(s.text.startswith("<pre>") for s in sent)
     assert all(s.parse_mode == "HTML" for s in sent)
@@ -384,7 +385,7 @@ async def test_blocked_chats_are_unsubscribed_and_others_still_get_the_digest(bo
     bot.tg.flood[flooded] = 1  # one 429 with retry_after = 1 s, then accepted
     bot.tg.failing[flaky] = 2  # two 502s, then accepted
 
-    report = await bot.adapter.deliver(Reply((Text("Morning digest"),)))
+    report = await broadcast(bot.adapter, Reply((Text("Morning digest"),)))
 
     assert sorted(report.delivered) == sorted(str(c) for c in (ALICE, flooded, flaky))
     assert report.unsubscribed == [str(blocked)] and report.failed == {}
@@ -398,7 +399,7 @@ async def test_blocked_chats_are_unsubscribed_and_others_still_get_the_digest(bo
 async def test_a_chat_that_keeps_failing_is_reported_and_kept(bot: Bot) -> None:
     await subscribe(bot, ALICE, 2004)
     bot.tg.failing[2004] = 99
-    report = await bot.adapter.deliver(Reply((Text("Morning digest"),)))
+    report = await broadcast(bot.adapter, Reply((Text("Morning digest"),)))
     assert report.delivered == [str(ALICE)] and list(report.failed) == ["2004"]
     assert len(await bot.engine.store.subscriptions("telegram")) == 2  # kept for next time
 

@@ -25,7 +25,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.base import DeliveryReport
+from adapters.base import ChatGone, DeliveryFailed
 from adapters.discord.commands import BadOption, app_command, needs_guild
 from adapters.discord.render import BUTTON_LABEL, Outgoing, clip, render
 from engine.commands import BotCore, Caller, ChatKind, Command
@@ -159,7 +159,6 @@ class DiscordAdapter:
         ack_after: float = 2.0,
         connect_timeout: float = 60.0,
         max_ratelimit_wait: float = 60.0,
-        delivery_concurrency: int = 4,
     ) -> None:
         self.core = core
         self._token = token
@@ -168,7 +167,6 @@ class DiscordAdapter:
         self.ack_after = ack_after
         self.connect_timeout = connect_timeout
         self.max_ratelimit_wait = max_ratelimit_wait
-        self.delivery_concurrency = delivery_concurrency
         self.client: _Client | None = None
         self.connected = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
@@ -411,59 +409,26 @@ class DiscordAdapter:
 
     # -- delivery -------------------------------------------------------------------------
 
-    async def deliver(self, reply: Reply) -> DeliveryReport:
-        """Send `reply` (a digest) to every subscribed Discord channel."""
-        report = DeliveryReport()
-        subscriptions = await self.core.engine.store.subscriptions(PLATFORM)
+    def messages_for(self, reply: Reply) -> list[Outgoing]:
+        return render(reply)
+
+    async def send_message(self, chat_id: str, message: object) -> None:
+        assert isinstance(message, Outgoing)
         client = self.client
         if client is None or client.is_closed():
-            for sub in subscriptions:
-                report.failed[sub.chat_id] = "the Discord adapter is not running"
-            return report
-        messages = render(reply)
-        last_card = next((c.card_id for c in reversed(reply.cards) if c.card_id is not None), None)
-        gate = asyncio.Semaphore(self.delivery_concurrency)
-
-        async def one(chat_id: str) -> None:
-            async with gate:
-                await self._deliver_to(client, chat_id, messages, report)
-            if chat_id in report.delivered and last_card is not None:
-                await self.core.mark_shown(PLATFORM, chat_id, last_card)
-
-        await asyncio.gather(*(one(s.chat_id) for s in subscriptions))
-        log.info("Discord digest: %s", report)
-        return report
-
-    async def _deliver_to(
-        self, client: _Client, chat_id: str, messages: list[Outgoing], report: DeliveryReport
-    ) -> None:
+            raise DeliveryFailed("the Discord adapter is not running")
         try:
             channel = client.get_partial_messageable(int(chat_id))
         except ValueError:
-            report.failed[chat_id] = "not a Discord channel id"
-            return
+            raise ChatGone("not a Discord channel id") from None
         try:
-            for message in messages:
-                await channel.send(**_message_kwargs(message))
+            await channel.send(**_message_kwargs(message))
         except (discord.Forbidden, discord.NotFound) as exc:
-            await self.core.engine.store.unsubscribe(PLATFORM, chat_id)
-            report.unsubscribed.append(chat_id)
-            log.warning(
-                "Discord channel %s is gone or closed to the bot (%s): unsubscribed it",
-                chat_id,
-                _http_error(exc),
-            )
+            raise ChatGone(_http_error(exc)) from None
         except discord.RateLimited as exc:
-            report.failed[chat_id] = f"rate limited for {exc.retry_after:.0f} s"
-            log.warning("Discord channel %s: rate limited for %.0f s", chat_id, exc.retry_after)
+            raise DeliveryFailed(f"rate limited for {exc.retry_after:.0f} s") from None
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            report.failed[chat_id] = _http_error(exc)
-            log.warning("Discord channel %s: sending the digest failed: %s", chat_id, exc)
-        except Exception as exc:
-            report.failed[chat_id] = f"unexpected error: {type(exc).__name__}"
-            log.exception("Discord channel %s: sending the digest failed", chat_id)
-        else:
-            report.delivered.append(chat_id)
+            raise DeliveryFailed(_http_error(exc)) from None
 
 
 POST_RIGHTS = (

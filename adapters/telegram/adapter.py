@@ -45,7 +45,7 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.base import DeliveryReport
+from adapters.base import ChatGone, DeliveryFailed
 from adapters.telegram import render
 from engine.commands import BotCore, Caller, ChatKind
 from engine.commands.replies import Reply
@@ -57,10 +57,6 @@ PLATFORM = "telegram"
 NEW_POSTS = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST  # not edits
 GONE = ("chat not found", "bot was kicked", "bot is not a member", "chat was deleted")
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-
-
-class ChatGone(Exception):
-    """The chat blocked or removed the bot, or no longer exists."""
 
 
 @dataclass(frozen=True)
@@ -336,28 +332,14 @@ class TelegramAdapter:
                 await asyncio.sleep(delay)
                 delay *= 2
 
-    async def deliver(self, reply: Reply) -> DeliveryReport:
-        """Send a digest to every subscribed chat; one chat's failure never stops the others."""
-        report = DeliveryReport()
-        subs = await self.core.engine.store.subscriptions(PLATFORM)
-        shown = [c.card_id for c in reply.cards if c.card_id is not None]
+    # -- digest delivery (adapters.base.broadcast drives these) ------------------------------
 
-        async def one(chat_id: str) -> None:
-            try:
-                await self.send(chat_id, reply)
-            except ChatGone as exc:
-                await self.core.engine.store.unsubscribe(PLATFORM, chat_id)
-                report.unsubscribed.append(chat_id)
-                log.warning("telegram: chat %s is gone (%s): unsubscribed", chat_id, exc)
-                return
-            except TelegramError as exc:
-                report.failed[chat_id] = str(exc)
-                log.warning("telegram: digest to chat %s failed: %s", chat_id, exc)
-                return
-            report.delivered.append(chat_id)
-            if shown:
-                await self.core.mark_shown(PLATFORM, chat_id, shown[-1])
+    def messages_for(self, reply: Reply) -> list[render.Message]:
+        return render.split(reply)
 
-        await asyncio.gather(*(one(s.chat_id) for s in subs))
-        log.info("telegram: digest %s", report)
-        return report
+    async def send_message(self, chat_id: str, message: object) -> None:
+        assert isinstance(message, render.Message)
+        try:
+            await self._send_one(chat_id, message, None)
+        except TelegramError as exc:
+            raise DeliveryFailed(str(exc)) from None

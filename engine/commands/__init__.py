@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from engine.commands import basics, digests, signals, subscriptions
+from engine.commands import basics, digests, settings, signals, subscriptions
 from engine.commands.core import BotCore, BotSettings, Caller, Context
 from engine.commands.registry import Access, Arg, ChatKind, Command, Registry
 
-FEATURES = (basics, subscriptions, signals, digests)
+FEATURES = (basics, subscriptions, signals, digests, settings)
 
 
 def build_registry() -> Registry:

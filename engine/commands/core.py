@@ -29,12 +29,14 @@ from engine.commands.replies import (
 )
 from engine.errors import UserError
 from engine.pipeline import SignalEngine
+from engine.schedule import Schedule, parse_time
 from engine.serialize import digest_to_dict
 from engine.store import Store
 from engine.text import render_why
 
 log = logging.getLogger(__name__)
 
+PREVIEW_FOR = timedelta(minutes=2)  # one preview serves /digest calls this close together
 SORRY = "Sorry, something went wrong on our side. Please try again in a minute."
 MAX_ARGS_CHARS = 200
 
@@ -60,7 +62,9 @@ class BotSettings:
     admins: Mapping[str, frozenset[str]] = field(default_factory=dict)  # platform -> user ids
     rate_limit_per_minute: int = 5
     max_tickers: int = 3
-    timezone: str = "America/Phoenix"  # what "today" means for /digest
+    timezone: str = "America/Phoenix"  # of the digest times; what "today" means for /digest
+    digest_times: tuple[str, ...] = ("06:30",)
+    trading_days_only: bool = True
 
 
 class RateLimiter:
@@ -115,8 +119,12 @@ class BotCore:
         self.registry = registry
         self.settings = settings or BotSettings()
         self.limiter = RateLimiter(self.settings.rate_limit_per_minute, engine.clock)
-        self.tz = ZoneInfo(self.settings.timezone)
+        self.default_schedule = Schedule(
+            tuple(parse_time(t) for t in self.settings.digest_times), self.settings.timezone
+        )
+        self.schedule_changed = asyncio.Event()  # a chat picked its own time: re-plan
         self._digest_lock = asyncio.Lock()
+        self._preview: tuple[datetime, dict[str, Any]] | None = None
 
     # -- running commands -------------------------------------------------------------------
 
@@ -204,52 +212,62 @@ class BotCore:
 
     async def card_for(self, payload: dict[str, Any]) -> Card:
         """Keep a signal's explanation and return its card with a working Why? button."""
-        card_id = await self.engine.store.save_card(
-            payload["symbol"], payload, self.engine.clock.now()
-        )
+        card_id = await self.engine.store.save_card(payload, self.engine.clock.now())
         return card_from_payload(payload, card_id)
 
-    def start_of_today(self) -> datetime:
-        local = self.engine.clock.now().astimezone(self.tz)
-        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    # -- schedules ---------------------------------------------------------------------------
 
-    async def todays_digest(self) -> Reply:
-        """Today's digest (in the configured timezone), built now if there is none yet."""
-        async with self._digest_lock:  # two /digest at once build it once
-            stored = await self.engine.store.latest_digest(since=self.start_of_today())
-            if stored is None:
-                return await self._build_digest()
-        return digest_reply(stored.payload, self.tz)
+    async def schedule_for(self, platform: str, chat_id: str) -> Schedule:
+        """The chat's own digest time (/settings time), else the configured one."""
+        own = await self.engine.store.chat_time(platform, chat_id)
+        if own is None:
+            return self.default_schedule
+        return Schedule((parse_time(own[0]),), own[1])
 
-    async def _build_digest(self) -> Reply:
-        digest = await self.engine.build_digest()
-        cards = []
-        for sig in digest.signals:
-            recorded = await self.engine.store.latest_signal(sig.symbol)
-            payload = (
-                recorded.payload
-                if recorded is not None
-                else self.engine.signal_payload(sig, digest.generated_at)
-            )
-            cards.append(await self.card_for(payload))
-        payload = {
-            "digest": digest_to_dict(digest),
-            "card_ids": [c.card_id for c in cards],
-        }
-        if digest.signals or not digest.failed_sources:
-            await self.engine.store.save_digest(payload, digest.generated_at)
-        # else: nothing but failures; not kept as today's digest, the next /digest tries again
-        return digest_reply(payload, self.tz)
+    async def todays_digest(self, caller: Caller) -> Reply:
+        """Today's scheduled digest for this chat; before it is built, a preview (not recorded)."""
+        schedule = await self.schedule_for(caller.platform, caller.chat_id)
+        zone = schedule.zone
+        local = self.engine.clock.now().astimezone(zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        async with self._digest_lock:  # two /digest at once build one preview
+            stored = await self.engine.store.latest_digest(since=midnight, schedule=schedule.key)
+            if stored is not None:
+                return digest_reply(stored.payload, zone)
+            payload = await self._preview_payload()
+        note = (
+            "Preview: not recorded, and signals in it may come again in the scheduled digest "
+            f"({schedule.describe()}"
+            + (", trading days" if self.settings.trading_days_only else "")
+            + ")."
+        )
+        return digest_reply(payload, zone, note=note)
+
+    async def _preview_payload(self) -> dict[str, Any]:
+        now = self.engine.clock.now()
+        if self._preview is not None and now - self._preview[0] < PREVIEW_FOR:
+            return self._preview[1]
+        digest = await self.engine.preview_digest()
+        cards = [
+            await self.card_for(self.engine.signal_payload(sig, digest.generated_at))
+            for sig in digest.signals
+        ]
+        payload = {"digest": digest_to_dict(digest), "card_ids": [c.card_id for c in cards]}
+        if digest.signals or not digest.failed_sources:  # a preview of nothing but failures
+            self._preview = (now, payload)  # is not kept: the next /digest tries again
+        return payload
 
 
 def why_reply(payload: dict[str, Any]) -> Reply:
     return Reply((Text(render_why(payload).rstrip(), preformatted=True),))
 
 
-def digest_reply(payload: dict[str, Any], tz: ZoneInfo) -> Reply:
-    """The digest as a reply: a heading, one card per signal, then what failed."""
+def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Reply:
+    """The digest as a reply: a heading, one card per signal, the signals carried over from
+    other schedules' digests, then what failed."""
     d = payload["digest"]
     ids = payload.get("card_ids", [])
+    carried = payload.get("carried", [])
     made = datetime.fromisoformat(d["generated_at"]).astimezone(tz)
     n = len(d["signals"])
     heading = (
@@ -258,11 +276,28 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo) -> Reply:
         f"sentiment: {d['backend']}"
     )
     blocks: list[Text | Card] = [Text(heading, "title")]
+    if note:
+        blocks.append(Text(note, "note"))
     for i, sig in enumerate(d["signals"]):
         sig = dict(sig, generated_at=d["generated_at"])
         blocks.append(card_from_payload(sig, ids[i] if i < len(ids) else None))
     if n == 0:
-        blocks.append(Text("No new signals: nothing in the fresh news cleared the bar."))
+        blocks.append(
+            Text(
+                "No new signals: nothing in the fresh news cleared the bar."
+                if not carried
+                else "No new signals since the ones below."
+            )
+        )
+    if carried:
+        blocks.append(
+            Text(
+                f"Signalled since this chat's last digest, in another schedule's digest "
+                f"(prices as of then): {len(carried)}",
+                "note",
+            )
+        )
+        blocks.extend(card_from_payload(c["signal"], c.get("card_id")) for c in carried)
     notes = []
     if d.get("skipped"):
         notes.append(f"{len(d['skipped'])} other tickers were in the news without a signal.")

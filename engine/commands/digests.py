@@ -8,6 +8,6 @@ from engine.commands.replies import Reply
 
 
 def register(registry: Registry) -> None:
-    @registry.command("digest", "today's digest (built now if there is none yet)", slow=True)
+    @registry.command("digest", "today's digest (a preview before its scheduled time)", slow=True)
     async def digest(ctx: Context) -> Reply:
-        return await ctx.core.todays_digest()
+        return await ctx.core.todays_digest(ctx.caller)

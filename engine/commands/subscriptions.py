@@ -7,6 +7,7 @@ import logging
 from engine.commands.core import Context
 from engine.commands.registry import Access, Registry
 from engine.commands.replies import Reply, text
+from engine.commands.settings import when
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,14 @@ def register(registry: Registry) -> None:
         added = await ctx.store.subscribe(
             c.platform, c.chat_id, ctx.now, title=c.chat_title, by=c.user_id
         )
+        schedule = await ctx.core.schedule_for(c.platform, c.chat_id)
         if not added:
-            return text("This chat is already subscribed to the morning digest.")
+            return text(f"This chat is already subscribed: the digest comes {when(ctx, schedule)}.")
         log.info("%s chat %s subscribed", c.platform, c.chat_id)
-        return text("Subscribed: the morning digest will come to this chat. /unsubscribe stops it.")
+        return text(
+            f"Subscribed: the digest will come to this chat {when(ctx, schedule)}. "
+            "/settings time changes the time; /unsubscribe stops it."
+        )
 
     @registry.command(
         "unsubscribe", "stop the morning digest in this chat", access=Access.CHAT_ADMIN

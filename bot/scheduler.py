@@ -1,0 +1,289 @@
+"""The digest schedule under `tradethehype run`: build once per slot, deliver exactly once.
+
+Every tick (at each slot's time, after a /settings change, and at least once a minute) the
+scheduler looks at every schedule in use: the configured one and each chat's own. For each, the
+latest slot that fired within the grace is due: its digest is built once (stored with the slot's
+key, its signals recorded in the same transaction) and delivered to every chat on that schedule
+that does not have it yet. Each chat's progress is written the moment the platform confirms a
+message, so a restart (after a crash, or kill -9) finds the slot still due and sends only what is
+missing. A slot found more than the grace after its time is skipped, never sent stale.
+
+Times come from the injected clock, so tests step time instead of sleeping until 06:30.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from adapters.base import ChatAdapter, DeliveryReport, broadcast
+from engine.clock import Clock
+from engine.commands import BotCore
+from engine.commands.core import digest_reply
+from engine.polling import PolledNews
+from engine.schedule import Planner, Schedule, Slot, parse_time
+from engine.store import Delivery, Store, StoredDigest
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = "heartbeat"
+LAST_DIGEST = "last_digest"
+FINAL = ("delivered", "gone")  # a chat in either state never gets that digest (again)
+TICK = timedelta(minutes=1)  # the longest the loop sleeps: heartbeat, retries, clock changes
+
+
+class StoreProgress:
+    """Delivery progress of one digest on one platform, kept in the store."""
+
+    def __init__(self, store: Store, digest_id: int, platform: str, clock: Clock) -> None:
+        self.store = store
+        self.digest_id = digest_id
+        self.platform = platform
+        self.clock = clock
+        self._known: dict[tuple[str, str], Delivery] = {}
+
+    async def load(self) -> None:
+        self._known = dict(await self.store.deliveries(self.digest_id))
+
+    async def parts_sent(self, chat_id: str) -> int | None:
+        row = self._known.get((self.platform, chat_id))
+        if row is None:
+            return 0
+        return None if row.status in FINAL else row.parts_sent
+
+    async def _record(self, chat_id: str, parts: int, status: str, error: str = "") -> None:
+        await self.store.record_delivery(
+            self.digest_id,
+            self.platform,
+            chat_id,
+            parts_sent=parts,
+            status=status,
+            error=error,
+            now=self.clock.now(),
+        )
+
+    async def sent(self, chat_id: str, parts_sent: int, total: int) -> None:
+        await self._record(chat_id, parts_sent, "delivered" if parts_sent >= total else "sending")
+
+    async def gone(self, chat_id: str, error: str) -> None:
+        await self._record(chat_id, 0, "gone", error)
+
+    async def failed(self, chat_id: str, parts_sent: int, error: str) -> None:
+        await self._record(chat_id, parts_sent, "failed", error)
+
+
+@dataclass
+class SlotRun:
+    """What one tick did for one slot (tests and logs read it)."""
+
+    slot: Slot
+    digest: StoredDigest | None = None
+    reports: dict[str, DeliveryReport] = field(default_factory=dict)
+    skipped_stale: bool = False
+
+
+class DigestScheduler:
+    def __init__(
+        self,
+        core: BotCore,
+        adapters: Sequence[ChatAdapter],
+        planner: Planner,
+        *,
+        clock: Clock,
+        concurrency: int = 4,
+        poller: PolledNews | None = None,
+    ) -> None:
+        self.core = core
+        self.adapters = {a.platform: a for a in adapters}
+        self.planner = planner
+        self.clock = clock
+        self.concurrency = concurrency
+        self.poller = poller
+        self.ticked = asyncio.Event()  # set after every tick (tests await it)
+        self._missed: set[str] = set()  # stale slots already logged
+        self._started = clock.now()
+
+    @property
+    def store(self) -> Store:
+        return self.core.engine.store
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info(
+            "Digest scheduled at %s%s (grace %s)",
+            self.core.default_schedule.describe(),
+            ", trading days only" if self.planner.trading_days_only else "",
+            _span(self.planner.grace),
+        )
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # a bad tick must not end the schedule: log it, try again soon
+                log.exception("the digest schedule's tick failed; trying again in a minute")
+            self.ticked.set()
+            await self._sleep(await self._next_wake(), stop)
+
+    async def _sleep(self, until: datetime, stop: asyncio.Event) -> None:
+        waits = [
+            asyncio.ensure_future(self.clock.sleep_until(until)),
+            asyncio.ensure_future(stop.wait()),
+            asyncio.ensure_future(self.core.schedule_changed.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        self.core.schedule_changed.clear()
+
+    async def _next_wake(self) -> datetime:
+        now = self.clock.now()
+        wake = now + TICK
+        for schedule in (await self._audience()).keys():
+            slot = self.planner.next_slot(schedule, now)
+            if slot is not None:
+                wake = min(wake, slot.at)
+        if self.poller is not None and (due := self.poller.next_poll()) is not None:
+            wake = min(wake, due)
+        return max(wake, now)
+
+    # -- one tick ---------------------------------------------------------------------------
+
+    async def tick(self) -> list[SlotRun]:
+        """Poll if due, then build and deliver every due slot's digest; returns what it did."""
+        now = self.clock.now()
+        await self.store.set_state(
+            HEARTBEAT,
+            {
+                "pid": os.getpid(),
+                "started": self._started.isoformat(),
+                "adapters": list(self.adapters),
+            },
+            now,
+        )
+        if self.poller is not None:
+            try:
+                await self.poller.poll_if_due(now)
+            except Exception:
+                log.exception("polling the news failed")
+        runs = []
+        for schedule, chats in (await self._audience()).items():
+            slot = self.planner.last_slot(schedule, now)
+            if slot is None:
+                continue
+            if not self.planner.is_due(slot, now):
+                await self._note_stale(slot, now)
+                continue
+            recipients = [(p, c) for p, c, since in chats if since <= slot.at]
+            if recipients and (run := await self._run_slot(slot, recipients)).digest:
+                runs.append(run)
+        return runs
+
+    async def _audience(self) -> dict[Schedule, list[tuple[str, str, datetime]]]:
+        """Subscribed chats by schedule: (platform, chat id, subscribed at)."""
+        own = await self.store.chat_times()
+        by_schedule: dict[Schedule, list[tuple[str, str, datetime]]] = defaultdict(list)
+        for sub in await self.store.subscriptions():
+            if sub.platform not in self.adapters:
+                continue  # a platform not running now: its chats wait for it
+            setting = own.get((sub.platform, sub.chat_id))
+            schedule = (
+                self.core.default_schedule
+                if setting is None
+                else Schedule((parse_time(setting[0]),), setting[1])
+            )
+            by_schedule[schedule].append((sub.platform, sub.chat_id, sub.subscribed_at))
+        return by_schedule
+
+    async def _run_slot(self, slot: Slot, recipients: list[tuple[str, str]]) -> SlotRun:
+        run = SlotRun(slot)
+        digest = await self.store.slot_digest(slot.key)
+        if digest is not None:
+            done = await self.store.deliveries(digest.id)
+            if all(r in done and done[r].status in FINAL for r in recipients):
+                return run
+        now = self.clock.now()
+        if digest is None:
+            digest = await self._build(slot, now)
+            if digest is None:
+                return run
+        run.digest = digest
+        reply = digest_reply(digest.payload, slot.schedule.zone)
+        by_platform: dict[str, list[str]] = defaultdict(list)
+        for platform, chat_id in recipients:
+            by_platform[platform].append(chat_id)
+        t0 = time.perf_counter()
+        for platform, chats in by_platform.items():
+            progress = StoreProgress(self.store, digest.id, platform, self.clock)
+            await progress.load()
+            run.reports[platform] = await broadcast(
+                self.adapters[platform],
+                reply,
+                chats,
+                concurrency=self.concurrency,
+                progress=progress,
+            )
+        counts = await self.store.delivery_counts(digest.id)
+        log.info(
+            "Delivered digest #%d (%s) in %.1f s: %s",
+            digest.id,
+            slot.key,
+            time.perf_counter() - t0,
+            ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no chats",
+        )
+        return run
+
+    async def _note_stale(self, slot: Slot, now: datetime) -> None:
+        """Say once why a slot missed while the bot was down is not sent."""
+        if slot.key in self._missed:
+            return
+        self._missed.add(slot.key)
+        digest = await self.store.slot_digest(slot.key)
+        if digest is not None and set(await self.store.delivery_counts(digest.id)) <= set(FINAL):
+            return  # it went out before
+        log.warning(
+            "Not sending the %s digest: it is %s late, past the %s grace (the next one comes "
+            "as scheduled)",
+            slot.key,
+            _span(now - slot.at),
+            _span(self.planner.grace),
+        )
+
+    async def _build(self, slot: Slot, now: datetime) -> StoredDigest | None:
+        previous = self.planner.previous_slot(slot)
+        t0 = time.perf_counter()
+        digest = await self.core.engine.publish_digest(
+            slot=slot.key,
+            schedule=slot.schedule.key,
+            carry_since=previous.at if previous else None,
+            # news down at the slot's time: wait for it during the first half of the grace
+            require_news=now < slot.at + self.planner.grace / 2,
+        )
+        if digest is None:
+            log.warning(
+                "No news could be read for the %s digest; trying again in a minute", slot.key
+            )
+            return None
+        d = digest.payload["digest"]
+        log.info(
+            "Built digest #%d for %s in %.1f s: %d signals, %d carried from other schedules",
+            digest.id,
+            slot.key,
+            time.perf_counter() - t0,
+            len(d["signals"]),
+            len(digest.payload.get("carried", [])),
+        )
+        await self.store.set_state(LAST_DIGEST, {"id": digest.id, "slot": slot.key}, now)
+        return digest
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"

@@ -1,0 +1,380 @@
+"""The digest schedule: slots on trading days, exactly-once delivery, grace, /settings time.
+
+The scheduler runs on the test's FixedClock: time is stepped, never slept through. Chats live in an
+in-memory adapter that splits each digest into three messages, so resuming mid-digest shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from botworld import NOW, open_world
+
+from adapters.base import ChatGone, DeliveryFailed
+from bot.scheduler import DigestScheduler
+from engine.clock import FixedClock
+from engine.commands import BotCore, BotSettings, Caller, build_registry
+from engine.commands.replies import Reply
+from engine.market import MarketCalendar
+from engine.pipeline import SignalEngine
+from engine.schedule import Planner, Schedule
+from engine.symbols import SymbolIndex
+
+MIN = timedelta(minutes=1)
+PHOENIX_0800 = NOW  # the world's NOW is Tuesday 2026-03-10 08:00 in Phoenix
+CHATS = [str(100 + i) for i in range(12)]
+
+
+class MemoryChats:
+    """A chat platform in memory: what each chat received, failures on demand."""
+
+    platform = "console"
+
+    def __init__(self, core: BotCore) -> None:
+        self.core = core
+        self.inbox: dict[str, list[str]] = defaultdict(list)
+        self.blocked: set[str] = set()
+        self.failing: dict[str, int] = {}  # chat -> failures left
+        self.hang_after: int | None = None  # messages confirmed before the "kill"
+        self.hanging = 0
+        self.all_hanging = asyncio.Event()
+        self.hang_count = 0
+
+    def messages_for(self, reply: Reply) -> list[str]:
+        text = reply.plain_text
+        third = len(text) // 3 + 1
+        return [text[i : i + third] for i in range(0, len(text), third)]
+
+    async def send_message(self, chat_id: str, message: object) -> None:
+        if chat_id in self.blocked:
+            raise ChatGone("Forbidden: bot was blocked by the user")
+        if self.failing.get(chat_id):
+            self.failing[chat_id] -= 1
+            raise DeliveryFailed("Too Many Requests: retry after 3600")
+        self.inbox[chat_id].append(str(message))  # the platform has it now
+        if self.hang_after is not None and self._confirmed() > self.hang_after:
+            self.hanging += 1  # ...but the confirmation never comes back: a kill -9 now
+            if self.hanging == self.hang_count:
+                self.all_hanging.set()
+            await asyncio.Event().wait()
+
+    def _confirmed(self) -> int:
+        return sum(len(v) for v in self.inbox.values())
+
+
+@dataclass
+class World:
+    engine: SignalEngine
+    clock: FixedClock
+    news: Path
+    calendar: MarketCalendar
+
+    def core(self, times: Sequence[str] = ("08:00",)) -> BotCore:
+        return BotCore(
+            self.engine,
+            build_registry(),
+            BotSettings(digest_times=tuple(times), timezone="America/Phoenix"),
+        )
+
+    def scheduler(self, core: BotCore, chats: MemoryChats, grace_h: float = 2) -> DigestScheduler:
+        planner = Planner(
+            trading_days_only=True,
+            is_trading_day=self.calendar.is_trading_day,
+            grace=timedelta(hours=grace_h),
+        )
+        return DigestScheduler(core, [chats], planner, clock=self.clock, concurrency=4)
+
+
+@pytest.fixture
+def world_factory(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
+):  # -> a context manager
+    @asynccontextmanager
+    async def make() -> AsyncIterator[World]:
+        async with open_world(tmp_path, symbols, calendar) as (engine, clock, news):
+            for chat in CHATS:  # subscribed the day before
+                await engine.store.subscribe("console", chat, NOW - timedelta(days=1))
+            yield World(engine, clock, news, calendar)
+
+    return make
+
+
+def digest_texts(chats: MemoryChats, chat: str) -> str:
+    return "".join(chats.inbox[chat])
+
+
+# -- the planner ------------------------------------------------------------------------------
+
+
+def test_slots_skip_weekends_and_exchange_holidays(calendar: MarketCalendar) -> None:
+    planner = Planner(
+        trading_days_only=True, is_trading_day=calendar.is_trading_day, grace=timedelta(hours=2)
+    )
+    morning = Schedule((time(6, 30),), "America/Phoenix")
+    thanksgiving = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # NYSE closed
+    assert planner.last_slot(morning, thanksgiving).key == "06:30 America/Phoenix 2026-11-25 06:30"
+    assert planner.next_slot(morning, thanksgiving).key == "06:30 America/Phoenix 2026-11-27 06:30"
+    friday_evening = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+    assert planner.next_slot(morning, friday_evening).local().date() == date(2026, 11, 30)
+    # every day when asked
+    daily = Planner(trading_days_only=False, is_trading_day=calendar.is_trading_day, grace=MIN)
+    assert daily.last_slot(morning, thanksgiving).local().date() == date(2026, 11, 26)
+
+
+def test_slots_keep_local_time_across_daylight_saving(calendar: MarketCalendar) -> None:
+    planner = Planner(trading_days_only=True, is_trading_day=calendar.is_trading_day, grace=MIN)
+    ny = Schedule((time(7, 15),), "America/New_York")
+    before = planner.next_slot(ny, datetime(2026, 3, 6, 0, 0, tzinfo=UTC))  # Friday, EST
+    after = planner.next_slot(ny, before.at)  # Monday after the change, EDT
+    assert [s.local().strftime("%a %H:%M %Z") for s in (before, after)] == [
+        "Fri 07:15 EST",
+        "Mon 07:15 EDT",
+    ]
+    assert after.at - before.at == timedelta(days=3, hours=-1)  # both in UTC
+
+
+def test_grace_decides_whether_a_missed_slot_is_still_sent(calendar: MarketCalendar) -> None:
+    planner = Planner(
+        trading_days_only=True, is_trading_day=calendar.is_trading_day, grace=timedelta(hours=2)
+    )
+    slot = planner.last_slot(Schedule((time(6, 30),), "America/Phoenix"), NOW)
+    assert slot is not None and slot.at == NOW - timedelta(hours=1, minutes=30)
+    assert planner.is_due(slot, slot.at) and planner.is_due(slot, slot.at + 2 * 60 * MIN)
+    assert not planner.is_due(slot, slot.at + 2 * 60 * MIN + MIN)
+
+
+# -- building and delivering ------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_digest_is_built_once_at_its_time_and_every_chat_gets_it_once(
+    world_factory,
+) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        scheduler = w.scheduler(core, chats)
+        w.clock.set(NOW - MIN)  # 07:59: nothing yet
+        assert await scheduler.tick() == [] and not chats.inbox
+
+        w.clock.set(NOW)
+        [run] = await scheduler.tick()
+        assert run.digest is not None and run.slot.key == "08:00 America/Phoenix 2026-03-10 08:00"
+        first = digest_texts(chats, CHATS[0])
+        assert first.startswith("TradeTheHype digest · Tue 10 Mar 2026 08:00 MST")
+        assert "TSLA BULLISH" in first
+        assert all(digest_texts(chats, c) == first for c in CHATS)
+        assert all(len(chats.inbox[c]) == 3 for c in CHATS)  # three parts each, once
+        # its signals were recorded with it: the cooldown holds them
+        rows = await w.engine.store.signal_rows()
+        assert {r["symbol"] for r in rows} == {"TSLA", "INTC", "BA"}
+
+        w.clock.set(NOW + 5 * MIN)  # later ticks find nothing to do
+        assert await scheduler.tick() == []
+        assert all(len(chats.inbox[c]) == 3 for c in CHATS)
+        counts = await w.engine.store.delivery_counts(run.digest.id)
+        assert counts == {"delivered": len(CHATS)}
+
+        # /digest shows the same digest the chats got, not a new one
+        asked = await core.handle("digest", "", Caller("console", CHATS[0], "1"))
+        assert asked.plain_text == first
+        assert len(await w.engine.store.signal_rows()) == 3
+
+
+@pytest.mark.asyncio
+async def test_digest_before_its_time_is_a_preview_that_records_nothing(world_factory) -> None:
+    async with world_factory() as w:
+        core = w.core(times=("09:00",))
+        asked = await core.handle("digest", "", Caller("console", "1", "1"))
+        assert "Preview: not recorded" in asked.plain_text
+        assert "(09:00 America/Phoenix, trading days)" in asked.plain_text
+        assert "TSLA BULLISH" in asked.plain_text
+        assert await w.engine.store.signal_rows() == []
+        # the scheduled digest later still carries TSLA
+        chats = MemoryChats(core)
+        w.clock.set(NOW + 60 * MIN)
+        await w.scheduler(core, chats).tick()
+        assert "TSLA BULLISH" in digest_texts(chats, CHATS[0])
+
+
+@pytest.mark.asyncio
+async def test_a_restart_within_the_grace_sends_the_rest_and_nobody_twice(world_factory) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        killed = MemoryChats(core)
+        killed.hang_after, killed.hang_count = 10, 4  # 10 confirmed, then 4 in flight at the kill
+        w.clock.set(NOW + MIN)
+        tick = asyncio.create_task(w.scheduler(core, killed).tick())
+        await asyncio.wait_for(killed.all_hanging.wait(), 10)
+        tick.cancel()  # kill -9: nothing after this point runs
+        await asyncio.gather(tick, return_exceptions=True)
+        assert killed.hanging == 4  # the in-flight window is the delivery concurrency
+
+        restarted_core = w.core()  # a new process: same store, fresh memory
+        restarted = MemoryChats(restarted_core)
+        w.clock.set(NOW + 3 * MIN)
+        [run] = await w.scheduler(restarted_core, restarted).tick()
+        assert run.digest is not None
+        full = run.digest  # the same digest as before the kill: built once
+        assert len(await w.engine.store.signal_rows()) == 3
+
+        duplicates = 0
+        for chat in CHATS:
+            before, after = killed.inbox[chat], restarted.inbox[chat]
+            parts = before + after
+            got = set(parts)
+            assert len(got) == 3, chat  # every chat has the whole digest
+            duplicates += len(parts) - len(got)
+        assert 0 < duplicates <= 4  # only messages that were in flight at the kill came twice
+        counts = await w.engine.store.delivery_counts(full.id)
+        assert counts == {"delivered": len(CHATS)}
+
+
+@pytest.mark.asyncio
+async def test_a_restart_after_the_grace_sends_nothing_stale(
+    world_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        w.clock.set(NOW + 2 * 60 * MIN + MIN)  # 10:01, the 08:00 digest is 2 h 01 min late
+        with caplog.at_level(logging.WARNING):
+            assert await w.scheduler(core, chats).tick() == []
+        assert not chats.inbox and await w.engine.store.signal_rows() == []
+        assert (
+            "Not sending the 08:00 America/Phoenix 2026-03-10 08:00 digest: it is 2 h 01 min late,"
+            " past the 2 h 00 min grace"
+        ) in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_blocked_chats_leave_and_a_429_only_delays_delivery(world_factory) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        chats.blocked.add(CHATS[0])
+        chats.failing[CHATS[1]] = 1  # a long flood wait on the first try
+        scheduler = w.scheduler(core, chats)
+        w.clock.set(NOW)
+        [run] = await scheduler.tick()
+        assert run.reports["console"].unsubscribed == [CHATS[0]]
+        assert CHATS[1] in run.reports["console"].failed and not chats.inbox[CHATS[1]]
+        assert not await w.engine.store.is_subscribed("console", CHATS[0])
+
+        w.clock.set(NOW + MIN)  # the next tick tries again
+        [again] = await scheduler.tick()
+        assert again.reports["console"].delivered == [CHATS[1]]
+        assert len(chats.inbox[CHATS[1]]) == 3
+        assert all(len(chats.inbox[c]) == 3 for c in CHATS[2:])  # nobody else twice
+        assert await w.engine.store.delivery_counts(run.digest.id) == {
+            "delivered": len(CHATS) - 1,
+            "gone": 1,
+        }
+
+
+@pytest.mark.asyncio
+async def test_no_digest_on_an_exchange_holiday(world_factory) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        w.clock.set(datetime(2026, 4, 3, 15, 0, tzinfo=UTC))  # Good Friday, 08:00 in Phoenix
+        assert await w.scheduler(core, chats).tick() == [] and not chats.inbox
+
+
+@pytest.mark.asyncio
+async def test_a_chat_with_its_own_time_gets_its_own_digest_and_misses_no_signal(
+    world_factory,
+) -> None:
+    async with world_factory() as w:
+        core = w.core(times=("08:30",))
+        chats = MemoryChats(core)
+        early, member = CHATS[0], Caller("console", CHATS[0], "7")
+        reply = await core.handle("settings", "time 09:45 America/New_York", member)
+        assert reply.plain_text == (
+            "Done. The digest comes at 09:45 America/New_York on trading days "
+            "(this chat's own time)."
+        )
+        assert core.schedule_changed.is_set()
+        await w.engine.store.set_chat_time(
+            "console", early, "09:45", "America/New_York", NOW - timedelta(days=1)
+        )
+        scheduler = w.scheduler(core, chats)
+
+        w.clock.set(NOW - 15 * MIN)  # 09:45 in New York = 07:45 in Phoenix
+        [mine] = await scheduler.tick()
+        assert mine.slot.key == "09:45 America/New_York 2026-03-10 09:45"
+        assert list(chats.inbox) == [early]
+        assert "TSLA BULLISH" in digest_texts(chats, early)
+
+        w.clock.set(NOW + 30 * MIN)  # 08:30 in Phoenix: everyone else
+        [theirs] = await scheduler.tick()
+        others = digest_texts(chats, CHATS[1])
+        # TSLA was signalled by the other schedule's digest (its cooldown keeps it out of this
+        # one): carried over, so these chats still see it, and the early chat gets nothing twice
+        assert "Signalled since this chat's last digest, in another schedule's digest" in others
+        assert "TSLA BULLISH" in others
+        assert len(chats.inbox[early]) == 3
+        assert len(await w.engine.store.signal_rows()) == 3
+
+
+@pytest.mark.asyncio
+async def test_settings_time_is_checked_and_only_admins_change_it(world_factory) -> None:
+    from engine.commands import ChatKind
+
+    async with world_factory() as w:
+        core = w.core()
+
+        async def no() -> bool:
+            return False
+
+        member = Caller("console", "-5", "9", ChatKind.GROUP, is_chat_admin=no)
+        me = Caller("console", "5", "5")
+        shown = await core.handle("settings", "", member)
+        assert shown.plain_text.startswith(
+            "The digest comes at 08:00 America/Phoenix on trading days (the bot's default). "
+            "This chat is not subscribed: /subscribe starts it."
+        )
+        refused = await core.handle("settings", "time 07:00", member)
+        assert refused.plain_text == "Only this chat's administrators can change its digest time."
+        for bad, says in (
+            ("time 25:00", "'25:00' is not a time of day"),
+            ("time 7pm", "'7pm' is not a time of day"),
+            ("time 07:15 Mars/Olympus", "'Mars/Olympus' is not a time zone"),
+            ("time 07:15 ../../etc/passwd", "is not a time zone"),
+            ("colour blue", "I can only set the digest time"),
+        ):
+            reply = await core.handle("settings", bad, me)
+            assert not reply.ok and says in reply.plain_text, bad
+        assert await w.engine.store.chat_time("console", "5") is None
+        ok = await core.handle("settings", "time 7:05", me)
+        assert "at 07:05 America/Phoenix" in ok.plain_text
+        back = await core.handle("settings", "time default", me)
+        assert "(the bot's default)" in back.plain_text
+        assert await w.engine.store.chat_time("console", "5") is None
+
+
+@pytest.mark.asyncio
+async def test_the_loop_wakes_at_the_slot_when_the_clock_gets_there(world_factory) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        scheduler = w.scheduler(core, chats)
+        w.clock.set(NOW - 30 * MIN)
+        stop = asyncio.Event()
+        loop = asyncio.create_task(scheduler.run(stop))
+        await asyncio.wait_for(scheduler.ticked.wait(), 10)
+        scheduler.ticked.clear()
+        assert not chats.inbox
+        w.clock.set(NOW)  # 08:00: the loop was asleep until exactly now
+        await asyncio.wait_for(scheduler.ticked.wait(), 10)
+        assert all(len(chats.inbox[c]) == 3 for c in CHATS)
+        stop.set()
+        await asyncio.wait_for(loop, 10)
