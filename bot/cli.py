@@ -19,12 +19,13 @@ from importlib import resources
 from pathlib import Path
 
 from adapters.console import render_digest, render_ticker_view, render_why
-from bot import cli_sentiment, cli_symbols
-from bot.cli_common import add_common, clock_for, config_for, out
+from bot import cli_ops, cli_sentiment, cli_symbols
+from bot.cli_common import add_common, clock_for, config_for, out, parse_at
 from bot.config import Config, with_overrides
+from bot.logformat import configure_logging
 from bot.run import run_bot
 from bot.wiring import open_engine
-from engine.clock import Clock, FixedClock, SystemClock
+from engine.clock import Clock, FixedClock, OffsetClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
 from engine.serialize import digest_to_dict, signal_to_dict
@@ -34,7 +35,7 @@ log = logging.getLogger("tradethehype")
 
 EXIT_USER_ERROR = 2
 # feature modules that add their own subcommands: add_parsers(sub) and dispatch(args) -> int | None
-EXTENSIONS = (cli_sentiment, cli_symbols)
+EXTENSIONS = (cli_sentiment, cli_symbols, cli_ops)
 DEMO_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # a Friday, 10:30 in New York
 
 
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="serve the chat bots enabled in the config until stopped")
     add_common(p, engine=False)
+    p.add_argument(
+        "--at",
+        type=parse_at,
+        metavar="ISO-TIME",
+        help="rehearse: start the clock at this time and let it run (e.g. a minute before 06:30)",
+    )
 
     for ext in EXTENSIONS:
         ext.add_parsers(sub)
@@ -194,18 +201,17 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "why":
         return await run_why(config, args.ticker)
     if args.command == "run":
-        return await run_bot(config, clock=SystemClock(), env=os.environ)
+        clock = OffsetClock(args.at) if args.at else SystemClock()
+        return await run_bot(config, clock=clock, env=os.environ)
     raise AssertionError(args.command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO
-        if getattr(args, "verbose", False) or args.command == "run"
-        else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    verbose = getattr(args, "verbose", False) or args.command == "run"
+    configure_logging(
+        logging.INFO if verbose else logging.WARNING, getattr(args, "log_format", "text")
     )
     for noisy in ("httpx", "urllib3", "peewee", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

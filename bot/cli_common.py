@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Config, load_config, with_overrides
+from bot.logformat import FORMATS
 from engine.clock import Clock, FixedClock, SystemClock
 
 
@@ -25,6 +26,12 @@ def add_common(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
     p.add_argument("--config", type=Path, help="TOML config (default: ./config.toml if present)")
     p.add_argument("--db", help="store file (overrides [store] path)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    p.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default="text",
+        help="how log lines on stderr look: text, or one JSON object per line (default: text)",
+    )
     if not engine:
         return
     p.add_argument(

@@ -116,12 +116,42 @@ class DigestScheduler:
     # -- the loop ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
+        await self._heartbeat()
         log.info(
             "Digest scheduled at %s%s (grace %s)",
             self.core.default_schedule.describe(),
             ", trading days only" if self.planner.trading_days_only else "",
             _span(self.planner.grace),
         )
+        beat = asyncio.create_task(self._beat(stop), name="heartbeat")
+        try:
+            await self._loop(stop)
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+
+    async def _heartbeat(self) -> None:
+        """Tell `tradethehype health` the bot is alive."""
+        try:
+            await self.store.set_state(
+                HEARTBEAT,
+                {
+                    "pid": os.getpid(),
+                    "started": self._started.isoformat(),
+                    "adapters": list(self.adapters),
+                },
+                self.clock.now(),
+            )
+        except Exception:
+            log.exception("writing the heartbeat failed")
+
+    async def _beat(self, stop: asyncio.Event) -> None:
+        """A heartbeat every minute, on its own, so a long delivery never looks like a hang."""
+        while not stop.is_set():
+            await self._sleep(self.clock.now() + TICK, stop, wake_on_change=False)
+            await self._heartbeat()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self.tick()
@@ -130,18 +160,22 @@ class DigestScheduler:
             self.ticked.set()
             await self._sleep(await self._next_wake(), stop)
 
-    async def _sleep(self, until: datetime, stop: asyncio.Event) -> None:
+    async def _sleep(
+        self, until: datetime, stop: asyncio.Event, *, wake_on_change: bool = True
+    ) -> None:
         waits = [
             asyncio.ensure_future(self.clock.sleep_until(until)),
             asyncio.ensure_future(stop.wait()),
-            asyncio.ensure_future(self.core.schedule_changed.wait()),
         ]
+        if wake_on_change:
+            waits.append(asyncio.ensure_future(self.core.schedule_changed.wait()))
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waits:
                 w.cancel()
-        self.core.schedule_changed.clear()
+        if wake_on_change:
+            self.core.schedule_changed.clear()
 
     async def _next_wake(self) -> datetime:
         now = self.clock.now()
@@ -159,15 +193,6 @@ class DigestScheduler:
     async def tick(self) -> list[SlotRun]:
         """Poll if due, then build and deliver every due slot's digest; returns what it did."""
         now = self.clock.now()
-        await self.store.set_state(
-            HEARTBEAT,
-            {
-                "pid": os.getpid(),
-                "started": self._started.isoformat(),
-                "adapters": list(self.adapters),
-            },
-            now,
-        )
         if self.poller is not None:
             try:
                 await self.poller.poll_if_due(now)

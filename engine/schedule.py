@@ -128,8 +128,9 @@ class Planner:
 
     def next_slot(self, schedule: Schedule, now: datetime) -> Slot | None:
         """The first slot after `now` (None if there is none within LOOK_AHEAD)."""
-        for slot in self._fires(schedule, now + timedelta(seconds=1), now + LOOK_AHEAD):
-            return slot
+        for slot in self._fires(schedule, now, now + LOOK_AHEAD):
+            if slot.at > now:  # (the trigger rounds `now` up to a whole second)
+                return slot
         return None
 
     def is_due(self, slot: Slot, now: datetime) -> bool:

@@ -18,8 +18,9 @@ import itertools
 import json
 import os
 import re
+import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -129,6 +130,10 @@ class FakeTelegram:
     flood: dict[int, int] = field(default_factory=dict)  # chat -> 429s still to answer
     failing: dict[int, int] = field(default_factory=dict)  # chat -> 502s still to answer
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    # after this many messages, Telegram still delivers each new one but never answers the
+    # request: what the bot sees when it is killed with those requests in flight
+    hold_after: int | None = None
+    held: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -256,6 +261,15 @@ class FakeTelegram:
 
         await asyncio.wait_for(ready(), within)
 
+    async def wait_until(self, ready: Callable[[], bool], within: float = 10) -> None:
+        """Until `ready()` holds (checked whenever the fake's state changes)."""
+
+        async def wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(ready)
+
+        await asyncio.wait_for(wait(), within)
+
     def to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
 
@@ -371,7 +385,11 @@ class FakeTelegram:
         message_id = next(self._msg_ids)
         async with self._changed:
             self.sent.append(Sent(chat_id, text, visible, mode, buttons, reply_to, message_id))
+            hold = self.hold_after is not None and len(self.sent) > self.hold_after
+            self.held += hold
             self._changed.notify_all()
+        if hold:
+            await asyncio.Event().wait()  # delivered, but the answer never leaves
         return _ok(
             {
                 "message_id": message_id,
@@ -425,7 +443,9 @@ async def serve() -> AsyncIterator[FakeTelegram]:
                 fake._changed.notify_all()
 
 
-async def start_run(config: Path, *, stderr: int) -> asyncio.subprocess.Process:
+async def start_run(
+    config: Path, *, stderr: int, args: Sequence[str] = ()
+) -> asyncio.subprocess.Process:
     """The real `tradethehype run` process, as a user starts it, with the fake's token."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -434,6 +454,7 @@ async def start_run(config: Path, *, stderr: int) -> asyncio.subprocess.Process:
         "run",
         "--config",
         str(config),
+        *args,
         cwd=ROOT,
         env=dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, HF_HUB_OFFLINE="1"),
         stderr=stderr,
@@ -442,3 +463,41 @@ async def start_run(config: Path, *, stderr: int) -> asyncio.subprocess.Process:
 
 def visible_text(html_text: str) -> str:
     return html.unescape(parse_html(html_text)[0])
+
+
+class RunLog:
+    """What a `tradethehype run` process writes to stderr, read as it comes."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        self.proc = proc
+        self.text = ""
+
+    async def until(self, line: str, within: float = 60) -> None:
+        async def read() -> None:
+            assert self.proc.stderr is not None
+            while line not in self.text:
+                chunk = await self.proc.stderr.readline()
+                assert chunk, f"tradethehype run exited early:\n{self.text}"
+                self.text += chunk.decode()
+
+        await asyncio.wait_for(read(), within)
+
+    async def stop(self) -> int:
+        """SIGTERM, then the rest of the log; returns the exit code."""
+        assert self.proc.stderr is not None
+        self.proc.send_signal(signal.SIGTERM)
+        self.text += (await asyncio.wait_for(self.proc.stderr.read(), 30)).decode()
+        return await asyncio.wait_for(self.proc.wait(), 30)
+
+
+@asynccontextmanager
+async def bot_process(config: Path, *args: str) -> AsyncIterator[RunLog]:
+    """`tradethehype run` with `args`, its stderr read as it comes; killed if still running."""
+    run = RunLog(await start_run(config, stderr=asyncio.subprocess.PIPE, args=args))
+    try:
+        yield run
+    finally:
+        if run.proc.returncode is None:
+            run.proc.kill()
+            await run.proc.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,21 @@ async def test_the_command_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
             [reply] = await tg.wait_sent(1001, within=30)
             # the sample feed is months old for the system clock: nothing fresh, said plainly
             assert "No fresh news on TSLA in the last 6 h." in reply.visible
+            # the container health check sees it running
+            await until("Digest scheduled at 06:30 America/Phoenix")
+            health = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "health",
+                "--config",
+                str(config),
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
+            )
+            said = (await asyncio.wait_for(health.communicate(), 60))[0].decode()
+            assert health.returncode == 0, said
+            assert "ok   bot: running: heartbeat" in said
             proc.send_signal(signal.SIGTERM)
             await asyncio.wait_for(until("stopping"), 30)
             log += (await asyncio.wait_for(proc.stderr.read(), 30)).decode()

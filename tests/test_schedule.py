@@ -124,6 +124,9 @@ def test_slots_skip_weekends_and_exchange_holidays(calendar: MarketCalendar) -> 
     assert planner.next_slot(morning, thanksgiving).key == "06:30 America/Phoenix 2026-11-27 06:30"
     friday_evening = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     assert planner.next_slot(morning, friday_evening).local().date() == date(2026, 11, 30)
+    # a moment before a slot, the next one is that slot (not the one a day later)
+    slot = planner.next_slot(morning, thanksgiving)
+    assert planner.next_slot(morning, slot.at - timedelta(milliseconds=300)) == slot
     # every day when asked
     daily = Planner(trading_days_only=False, is_trading_day=calendar.is_trading_day, grace=MIN)
     assert daily.last_slot(morning, thanksgiving).local().date() == date(2026, 11, 26)

@@ -94,7 +94,7 @@ class FinBertBackend:
         """
         if self.loaded:
             return
-        if self.runtime == "onnx" or (self.runtime == "auto" and _onnx_installed()):
+        if self.runtime == "onnx" or (self.runtime == "auto" and onnx_installed()):
             from engine.sentiment.prepare import ExportFailed, find_prepared, prepare
 
             try:
@@ -201,7 +201,7 @@ class FinBertBackend:
         return Sentiment(label=best, scores=scores)  # type: ignore[arg-type]
 
 
-def _onnx_installed() -> bool:
+def onnx_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
 
 
