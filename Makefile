@@ -8,12 +8,9 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
+# The same script builds the Docker image's venv (see Dockerfile).
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
-	$(PYTHON) -m venv $(VENV)
-	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	PYTHON=$(PYTHON) scripts/install.sh $(VENV) --dev
 	@touch $(STAMP)
 
 demo: $(STAMP)

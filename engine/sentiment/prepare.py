@@ -99,12 +99,13 @@ def local_model_dir(model: str) -> Path | None:
 
 
 def model_key(folder: Path) -> str:
-    """Identity of the model in `folder`: path plus each model file's name, size and mtime."""
+    """Identity of the model in `folder`: path plus each model file's name, size and mtime (s)."""
     files = []
     for p in sorted(folder.iterdir()):
         if p.is_file() and p.name.endswith(_MODEL_FILES):
             st = p.stat()
-            files.append([p.name, st.st_size, st.st_mtime_ns])
+            # whole seconds: image layers keep no finer times, and the key must survive a pull
+            files.append([p.name, st.st_size, int(st.st_mtime)])
     blob = json.dumps(
         {"path": str(folder), "files": files, "export": EXPORT_VERSION, **QUANTIZATION},
         sort_keys=True,
