@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fake_telegram import FakeTelegram, serve, start_run  # noqa: E402
+from fake_telegram import FakeTelegram, peak_rss_mb, serve, start_run  # noqa: E402
 
 from bot.cli import DEMO_AT, demo_data  # noqa: E402
 
@@ -52,13 +52,6 @@ def shifted_news(src: Path, dst: Path) -> None:
         text = re.sub(r"(?<=<updated>)([^<]+)(?=</updated>)", iso, text)
         text = re.sub(r"(?<=<published>)([^<]+)(?=</published>)", iso, text)
         (dst / path.name).write_text(text, encoding="utf-8")
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def timed(tg: FakeTelegram, chat: int, text: str) -> float:

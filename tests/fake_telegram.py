@@ -501,3 +501,11 @@ async def bot_process(config: Path, *args: str) -> AsyncIterator[RunLog]:
         if run.proc.returncode is None:
             run.proc.kill()
             await run.proc.wait()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A running process's peak resident memory (VmHWM), for the benchmarks."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

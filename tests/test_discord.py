@@ -297,6 +297,25 @@ async def test_subscribing_needs_manage_channels_in_that_channel(bot: Bot) -> No
 
 
 @pytest.mark.asyncio
+async def test_a_channel_picks_its_own_digest_time_with_settings(bot: Bot) -> None:
+    store = bot.engine.store
+    asked = await bot.slash("settings", user_id=MEMBER)
+    assert asked.text.startswith("The digest comes at 06:30 America/Phoenix on trading days")
+    refused = await bot.slash(
+        "settings", {"setting": "time 07:15 America/New_York"}, user_id=MEMBER
+    )
+    assert refused.ephemeral and "Only this chat's administrators" in refused.text
+    done = await bot.slash(
+        "settings",
+        {"setting": "time 07:15 America/New_York"},
+        user_id=ADMIN,
+        permissions=MEMBER_PERMS | MANAGE_CHANNELS,
+    )
+    assert done.text.startswith("Done. The digest comes at 07:15 America/New_York")
+    assert await store.chat_time("discord", str(SIGNALS)) == ("07:15", "America/New_York")
+
+
+@pytest.mark.asyncio
 async def test_subscribing_a_channel_the_bot_cannot_post_in_is_refused(bot: Bot) -> None:
     can_manage = MEMBER_PERMS | MANAGE_CHANNELS
     no_embeds = VIEW_CHANNEL | SEND_MESSAGES

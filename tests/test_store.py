@@ -90,3 +90,46 @@ async def test_two_digests_at_once_record_each_signal_once(tmp_path: Path) -> No
             "SELECT symbol, COUNT(*) FROM signal_history GROUP BY symbol"
         ).fetchall()
     assert sorted(counts) == [("BA", 1), ("INTC", 1), ("NVDA", 1), ("TSLA", 1)]
+
+
+@pytest.mark.asyncio
+async def test_a_slot_digest_is_written_whole_or_not_at_all_and_only_once(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "s.db") as store:
+
+        def broken(recorded: list) -> dict:
+            raise RuntimeError("the process died while writing")
+
+        with pytest.raises(RuntimeError):
+            await store.publish_digest(
+                slot="s1",
+                schedule="x",
+                signals=[sig("TSLA")],
+                now=NOW,
+                cooldown_days=7,
+                compose=broken,
+            )
+        # nothing of it stayed: no signal (the cooldown would block the next try), no digest
+        assert await store.signal_rows() == [] and await store.slot_digest("s1") is None
+
+        def compose(recorded: list) -> dict:
+            return {"card_ids": [r.card_id for r in recorded], "n": len(recorded)}
+
+        first = await store.publish_digest(
+            slot="s1",
+            schedule="x",
+            signals=[sig("TSLA"), sig("NVDA")],
+            now=NOW,
+            cooldown_days=7,
+            compose=compose,
+        )
+        assert first.payload["n"] == 2 and len(await store.signal_rows()) == 2
+        assert (await store.card(first.payload["card_ids"][0]))["symbol"] == "TSLA"
+        again = await store.publish_digest(
+            slot="s1",
+            schedule="x",
+            signals=[sig("AAPL")],
+            now=NOW + timedelta(minutes=1),
+            cooldown_days=7,
+            compose=compose,
+        )
+        assert again == first and len(await store.signal_rows()) == 2  # built once per slot
