@@ -207,6 +207,11 @@ class DigestScheduler:
                 await self._note_stale(slot, now)
                 continue
             recipients = [(p, c) for p, c, since in chats if since <= slot.at]
+            previous = self.planner.previous_slot(slot)
+            if previous is not None:  # a chat that just moved here from another schedule and
+                # already got that one's digest this period waits for the next slot
+                served = await self.store.served_since(previous.at, slot.schedule.key)
+                recipients = [r for r in recipients if r not in served]
             if recipients and (run := await self._run_slot(slot, recipients)).digest:
                 runs.append(run)
         return runs

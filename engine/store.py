@@ -663,6 +663,16 @@ class Store:
             (digest_id, platform, chat_id, parts_sent, status, error, _iso(now)),
         )
 
+    async def served_since(self, since: datetime, other_than: str) -> set[tuple[str, str]]:
+        """Chats that got (some of) a scheduled digest of another schedule after `since`."""
+        async with self._db.execute(
+            "SELECT DISTINCT d.platform, d.chat_id FROM deliveries d"
+            " JOIN digests g ON g.id = d.digest_id"
+            " WHERE g.created_at > ? AND g.schedule != ? AND d.status IN ('delivered', 'sending')",
+            (_iso(since), other_than),
+        ) as cur:
+            return {(r["platform"], r["chat_id"]) for r in await cur.fetchall()}
+
     async def delivery_counts(self, digest_id: int) -> dict[str, int]:
         async with self._db.execute(
             "SELECT status, COUNT(*) AS n FROM deliveries WHERE digest_id = ? GROUP BY status",

@@ -381,3 +381,26 @@ async def test_the_loop_wakes_at_the_slot_when_the_clock_gets_there(world_factor
         assert all(len(chats.inbox[c]) == 3 for c in CHATS)
         stop.set()
         await asyncio.wait_for(loop, 10)
+
+
+@pytest.mark.asyncio
+async def test_a_chat_that_moves_its_time_after_its_digest_waits_for_the_next_day(
+    world_factory,
+) -> None:
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        scheduler = w.scheduler(core, chats)
+        w.clock.set(NOW)
+        await scheduler.tick()  # 08:00: everyone has today's digest
+        mover = Caller("console", CHATS[0], "1")
+        await core.handle("settings", "time 09:00", mover)
+        w.clock.set(NOW + 60 * MIN)  # 09:00 the same day: not a second digest
+        assert await scheduler.tick() == [] and len(chats.inbox[CHATS[0]]) == 3
+        w.clock.set(NOW + timedelta(days=1, hours=1))  # 09:00 the next trading day
+        runs = {run.slot.key for run in await scheduler.tick()}
+        assert runs == {  # the others' 08:00 is an hour old: within the grace, so it goes too
+            "09:00 America/Phoenix 2026-03-11 09:00",
+            "08:00 America/Phoenix 2026-03-11 08:00",
+        }
+        assert all(len(chats.inbox[c]) == 6 for c in CHATS)  # one digest a day each
