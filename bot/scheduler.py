@@ -272,8 +272,8 @@ class DigestScheduler:
 
     async def _note_stale(self, slot: Slot, now: datetime) -> None:
         """Say once why a slot missed while the bot was down is not sent."""
-        if slot.key in self._missed:
-            return
+        if slot.key in self._missed or now - slot.at > timedelta(days=1):
+            return  # (older ones are not news: a first start on a Monday stays quiet)
         self._missed.add(slot.key)
         digest = await self.store.slot_digest(slot.key)
         if digest is not None and set(await self.store.delivery_counts(digest.id)) <= set(FINAL):

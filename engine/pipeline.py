@@ -33,6 +33,7 @@ from engine.technicals import technical_score
 log = logging.getLogger(__name__)
 
 PRICE_CONCURRENCY = 4
+COMMAND_LINE = "command line"  # the schedule name of digests built by `tradethehype digest`
 _QUERY_OK = re.compile(r"^\$?[A-Za-z0-9][A-Za-z0-9 .&'\-]{0,59}$")
 
 
@@ -126,15 +127,33 @@ class SignalEngine:
     # -- the digest -------------------------------------------------------------------------
 
     async def build_digest(self, *, dry_run: bool = False) -> Digest:
-        """Build the digest now; unless dry_run, record what it issues (the cooldown reads it)."""
+        """Build the digest now (the command line); unless dry_run, record what it issues.
+
+        Recorded like a scheduled digest (signals, cards and digest in one transaction, under a
+        slot of its own), so the next scheduled digest carries its signals to the chats: a
+        digest run by hand never keeps a signal from subscribers through the cooldown.
+        """
         now = self.clock.now()
         digest, articles = await self._draft(now, remember=not dry_run)
         if dry_run:
             return digest
-        recorded = await self.store.record_signals(
-            [self._to_record(sig, now) for sig in digest.signals], now, self.settings.cooldown_days
+
+        def compose(recorded: list[RecordedSignal]) -> dict[str, Any]:
+            _keep_recorded(digest, {r.signal.symbol for r in recorded})
+            return {
+                "digest": digest_to_dict(digest),
+                "card_ids": [r.card_id for r in recorded],
+                "carried": [],
+            }
+
+        await self.store.publish_digest(
+            slot=f"{COMMAND_LINE} {now.isoformat()}",
+            schedule=COMMAND_LINE,
+            signals=[self._to_record(sig, now) for sig in digest.signals],
+            now=now,
+            cooldown_days=self.settings.cooldown_days,
+            compose=compose,
         )
-        _keep_recorded(digest, {sig.symbol for sig, _ in recorded})
         await self._remember(articles, now)
         return digest
 

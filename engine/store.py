@@ -348,22 +348,9 @@ class Store:
     async def cooldown(
         self, symbol: str, direction: Direction, now: datetime, days: float
     ) -> CooldownVerdict:
-        """May `symbol` be signalled `direction` at `now`? Reads only; see record_signals."""
+        """May `symbol` be signalled `direction` at `now`? Reads only; see publish_digest."""
         last = await self._last_signal(symbol)
         return _verdict(last, symbol, direction, now, days)
-
-    async def record_signals(
-        self, signals: Sequence[NewSignal], now: datetime, days: float
-    ) -> list[tuple[NewSignal, CooldownVerdict]]:
-        """Record the signals the cooldown allows, in one transaction under the write lock.
-
-        Returns the recorded ones with their verdict; a signal another digest recorded first
-        (a race) is left out. The verdict's note is stored in the payload for `why`.
-        """
-        async with self._transaction() as db:
-            return [
-                (sig, verdict) for sig, verdict, _ in await self._record(db, signals, now, days)
-            ]
 
     async def _record(
         self,
@@ -372,8 +359,9 @@ class Store:
         now: datetime,
         days: float,
     ) -> list[tuple[NewSignal, CooldownVerdict, dict[str, Any]]]:
-        """Inside a write transaction: insert the signals the cooldown allows, with their payload
-        (the verdict's note is kept in it for `why`)."""
+        """Inside a write transaction: insert the signals the cooldown allows, checked again under
+        the write lock (a signal another digest recorded first is left out), each with its
+        payload (the verdict's note is kept in it for `why`)."""
         recorded: list[tuple[NewSignal, CooldownVerdict, dict[str, Any]]] = []
         for sig in signals:
             verdict = _verdict(

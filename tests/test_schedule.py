@@ -322,7 +322,7 @@ async def test_a_chat_with_its_own_time_gets_its_own_digest_and_misses_no_signal
         others = digest_texts(chats, CHATS[1])
         # TSLA was signalled by the other schedule's digest (its cooldown keeps it out of this
         # one): carried over, so these chats still see it, and the early chat gets nothing twice
-        assert "Signalled since this chat's last digest, in another schedule's digest" in others
+        assert "Also signalled since this chat's last digest, elsewhere" in others
         assert "TSLA BULLISH" in others
         assert len(chats.inbox[early]) == 3
         assert len(await w.engine.store.signal_rows()) == 3
@@ -404,3 +404,21 @@ async def test_a_chat_that_moves_its_time_after_its_digest_waits_for_the_next_da
             "08:00 America/Phoenix 2026-03-11 08:00",
         }
         assert all(len(chats.inbox[c]) == 6 for c in CHATS)  # one digest a day each
+
+
+@pytest.mark.asyncio
+async def test_a_digest_run_by_hand_does_not_keep_its_signals_from_the_chats(world_factory) -> None:
+    async with world_factory() as w:
+        w.clock.set(NOW - 30 * MIN)
+        by_hand = await w.engine.build_digest()  # `tradethehype digest` at 07:30
+        assert "TSLA" in {s.symbol for s in by_hand.signals}
+        core = w.core()
+        chats = MemoryChats(core)
+        w.clock.set(NOW)
+        [run] = await w.scheduler(core, chats).tick()
+        text = digest_texts(chats, CHATS[0])
+        # the cooldown kept TSLA out of the new signals, so it is carried, with its Why? card
+        assert run.digest.payload["digest"]["signals"] == []
+        assert "Also signalled since this chat's last digest, elsewhere" in text
+        assert "TSLA BULLISH" in text
+        assert all(c["card_id"] for c in run.digest.payload["carried"])

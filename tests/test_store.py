@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from engine.errors import UserError
-from engine.store import MIGRATIONS, NewSignal, Store
+from engine.store import MIGRATIONS, CooldownVerdict, NewSignal, RecordedSignal, Store
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
@@ -48,18 +49,37 @@ async def test_not_a_store(tmp_path: Path) -> None:
         await Store.open(path)
 
 
+async def record(
+    store: Store, signals: list[NewSignal], now: datetime, days: float
+) -> list[tuple[NewSignal, CooldownVerdict]]:
+    """Record signals as a digest does (each call a digest of its own); what made it."""
+    made: list[tuple[NewSignal, CooldownVerdict]] = []
+
+    def compose(recorded: list[RecordedSignal]) -> dict:
+        made.extend((r.signal, r.verdict) for r in recorded)
+        return {}
+
+    await store.publish_digest(
+        slot=f"test {uuid.uuid4()}",
+        schedule="test",
+        signals=signals,
+        now=now,
+        cooldown_days=days,
+        compose=compose,
+    )
+    return made
+
+
 @pytest.mark.asyncio
 async def test_cooldown_blocks_same_direction_and_allows_reversal(tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "s.db") as store:
-        first = await store.record_signals([sig("TSLA")], NOW, 7)
+        first = await record(store, [sig("TSLA")], NOW, 7)
         assert [v.allowed for _, v in first] == [True]
-        again = await store.record_signals([sig("TSLA")], NOW + timedelta(days=6), 7)
+        again = await record(store, [sig("TSLA")], NOW + timedelta(days=6), 7)
         assert again == []
-        flip = await store.record_signals([sig("TSLA", "bearish")], NOW + timedelta(days=1), 7)
+        flip = await record(store, [sig("TSLA", "bearish")], NOW + timedelta(days=1), 7)
         assert flip[0][1].reversal and "reversal: last signal was bullish" in flip[0][1].note
-        later = await store.record_signals(
-            [sig("TSLA", "bearish")], NOW + timedelta(days=8, seconds=1), 7
-        )
+        later = await record(store, [sig("TSLA", "bearish")], NOW + timedelta(days=8, seconds=1), 7)
         assert len(later) == 1 and not later[0][1].reversal
         rows = await store.signal_rows("TSLA")
     assert [(r["direction"], r["reversal"]) for r in rows] == [
@@ -77,9 +97,9 @@ async def test_two_digests_at_once_record_each_signal_once(tmp_path: Path) -> No
     try:
         batch = [sig(s) for s in ("TSLA", "NVDA", "INTC", "BA")]
         results = await asyncio.gather(
-            a.record_signals(batch, NOW, 7),
-            b.record_signals(batch, NOW, 7),
-            a.record_signals(batch, NOW, 7),
+            record(a, batch, NOW, 7),
+            record(b, batch, NOW, 7),
+            record(a, batch, NOW, 7),
         )
     finally:
         await a.close()

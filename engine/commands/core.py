@@ -292,8 +292,8 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Re
     if carried:
         blocks.append(
             Text(
-                f"Signalled since this chat's last digest, in another schedule's digest "
-                f"(prices as of then): {len(carried)}",
+                f"Also signalled since this chat's last digest, elsewhere (prices as of then): "
+                f"{len(carried)}",
                 "note",
             )
         )
