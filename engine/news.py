@@ -102,6 +102,9 @@ def parse_feed(content: bytes, source: str) -> list[Article]:
     """Parse feed bytes into Articles (blocking: call off the event loop)."""
     parsed = feedparser.parse(content)
     entries = parsed.get("entries") or []
+    if not entries and not parsed.get("version") and _looks_like_html(content):
+        # a login wall, an error page or a moved feed answering 200: not "no news"
+        raise FeedError("parse", "got a web page, not an RSS/Atom feed")
     tags = read_feed_tags(content)  # symbol categories feedparser drops; news sitemaps
     if not entries and (sitemap := sitemap_articles(tags, source)):
         return sitemap
@@ -143,6 +146,11 @@ def parse_feed(content: bytes, source: str) -> list[Article]:
             len(articles),
         )
     return articles
+
+
+def _looks_like_html(content: bytes) -> bool:
+    head = content[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
 _TRACKING = re.compile(r"^(utm_|source$|feed|ref$|cmpid$|mod$)", re.IGNORECASE)

@@ -142,3 +142,21 @@ async def test_recorded_feed_files_over_http(feed_server: FeedServer) -> None:
     assert batch.articles[1].published == datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # 10:00-04:00
     assert batch.duplicates == 1 and batch.stale == 2  # last week's story, the undated one
     assert [f.error.split(" (")[0] for f in batch.failures] == ["parse: not a valid RSS/Atom feed"]
+
+
+@pytest.mark.asyncio
+async def test_a_web_page_instead_of_a_feed_is_a_failure_not_an_empty_feed(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.routes["/login"] = (
+        b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
+    )
+    feed_server.routes["/empty.xml"] = (
+        b'<rss version="2.0"><channel><title>x</title></channel></rss>'
+    )
+    async with NewsFetcher(timeout=5) as fetcher:
+        batch = await fetcher.fetch(
+            [feed_server.url("/login"), feed_server.url("/empty.xml")], NOW, SIX_H
+        )
+    assert batch.articles == []
+    assert [f.error for f in batch.failures] == ["parse: got a web page, not an RSS/Atom feed"]
