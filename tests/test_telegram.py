@@ -231,6 +231,18 @@ async def test_a_member_pressing_subscribe_in_a_group_gets_a_private_popup(bot: 
 
 
 @pytest.mark.asyncio
+async def test_settings_time_in_a_group_is_for_its_admins(bot: Bot) -> None:
+    shown = await bot.ask("/settings", chat=GROUP, user=MEMBER)
+    assert shown.visible.startswith("The digest comes at 06:30 America/Phoenix on trading days")
+    refused = await bot.ask("/settings time 07:15 America/New_York", chat=GROUP, user=MEMBER)
+    assert refused.visible == "Only this chat's administrators can change its digest time."
+    done = await bot.ask("/settings time 07:15 America/New_York")  # a private chat: its own
+    assert done.visible.startswith("Done. The digest comes at 07:15 America/New_York")
+    assert await bot.engine.store.chat_time("telegram", str(ALICE)) == ("07:15", "America/New_York")
+    assert await bot.engine.store.chat_time("telegram", str(GROUP)) is None
+
+
+@pytest.mark.asyncio
 async def test_configured_admins_may_subscribe_any_group(bot: Bot) -> None:
     bot.core.settings = BotSettings(admins={"telegram": frozenset({str(MEMBER)})})
     ok = await bot.ask("/subscribe", chat=GROUP, user=MEMBER)
