@@ -85,7 +85,6 @@ class SlotRun:
     slot: Slot
     digest: StoredDigest | None = None
     reports: dict[str, DeliveryReport] = field(default_factory=dict)
-    skipped_stale: bool = False
 
 
 class DigestScheduler:

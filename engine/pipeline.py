@@ -138,23 +138,7 @@ class SignalEngine:
         if dry_run:
             return digest
 
-        def compose(recorded: list[RecordedSignal]) -> dict[str, Any]:
-            _keep_recorded(digest, {r.signal.symbol for r in recorded})
-            return {
-                "digest": digest_to_dict(digest),
-                "card_ids": [r.card_id for r in recorded],
-                "carried": [],
-            }
-
-        await self.store.publish_digest(
-            slot=f"{COMMAND_LINE} {now.isoformat()}",
-            schedule=COMMAND_LINE,
-            signals=[self._to_record(sig, now) for sig in digest.signals],
-            now=now,
-            cooldown_days=self.settings.cooldown_days,
-            compose=compose,
-        )
-        await self._remember(articles, now)
+        await self._record(digest, articles, now, f"{COMMAND_LINE} {now.isoformat()}", COMMAND_LINE)
         return digest
 
     async def preview_digest(self) -> Digest:
@@ -187,13 +171,26 @@ class SignalEngine:
         if require_news and not articles and digest.failed_sources:
             return None
         carried = await self._carried(schedule, carry_since, {s.symbol for s in digest.signals})
+        return await self._record(digest, articles, now, slot, schedule, carried)
+
+    async def _record(
+        self,
+        digest: Digest,
+        articles: Sequence[Article],
+        now: datetime,
+        slot: str,
+        schedule: str,
+        carried: list[dict[str, Any]] | None = None,
+    ) -> StoredDigest:
+        """Write the digest under `slot`: its signals, cards and itself in one transaction
+        (signals another digest recorded a moment before are dropped from it)."""
 
         def compose(recorded: list[RecordedSignal]) -> dict[str, Any]:
             _keep_recorded(digest, {r.signal.symbol for r in recorded})
             return {
                 "digest": digest_to_dict(digest),
                 "card_ids": [r.card_id for r in recorded],
-                "carried": carried,
+                "carried": carried or [],
                 "slot": slot,
             }
 

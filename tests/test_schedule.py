@@ -84,6 +84,14 @@ class World:
             BotSettings(digest_times=tuple(times), timezone="America/Phoenix"),
         )
 
+    def start(
+        self, times: Sequence[str] = ("08:00",)
+    ) -> tuple[BotCore, MemoryChats, DigestScheduler]:
+        """A bot with its core, its chats and its scheduler, as `run` wires them."""
+        core = self.core(times)
+        chats = MemoryChats(core)
+        return core, chats, self.scheduler(core, chats)
+
     def scheduler(self, core: BotCore, chats: MemoryChats, grace_h: float = 2) -> DigestScheduler:
         planner = Planner(
             trading_days_only=True,
@@ -162,9 +170,7 @@ async def test_the_digest_is_built_once_at_its_time_and_every_chat_gets_it_once(
     world_factory,
 ) -> None:
     async with world_factory() as w:
-        core = w.core()
-        chats = MemoryChats(core)
-        scheduler = w.scheduler(core, chats)
+        core, chats, scheduler = w.start()
         w.clock.set(NOW - MIN)  # 07:59: nothing yet
         assert await scheduler.tick() == [] and not chats.inbox
 
@@ -367,9 +373,7 @@ async def test_settings_time_is_checked_and_only_admins_change_it(world_factory)
 @pytest.mark.asyncio
 async def test_the_loop_wakes_at_the_slot_when_the_clock_gets_there(world_factory) -> None:
     async with world_factory() as w:
-        core = w.core()
-        chats = MemoryChats(core)
-        scheduler = w.scheduler(core, chats)
+        core, chats, scheduler = w.start()
         w.clock.set(NOW - 30 * MIN)
         stop = asyncio.Event()
         loop = asyncio.create_task(scheduler.run(stop))
@@ -388,9 +392,7 @@ async def test_a_chat_that_moves_its_time_after_its_digest_waits_for_the_next_da
     world_factory,
 ) -> None:
     async with world_factory() as w:
-        core = w.core()
-        chats = MemoryChats(core)
-        scheduler = w.scheduler(core, chats)
+        core, chats, scheduler = w.start()
         w.clock.set(NOW)
         await scheduler.tick()  # 08:00: everyone has today's digest
         mover = Caller("console", CHATS[0], "1")
