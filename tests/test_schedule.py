@@ -424,3 +424,48 @@ async def test_a_digest_run_by_hand_does_not_keep_its_signals_from_the_chats(wor
         assert "Also signalled since this chat's last digest, elsewhere" in text
         assert "TSLA BULLISH" in text
         assert all(c["card_id"] for c in run.digest.payload["carried"])
+
+
+class SlowPoll:
+    """A news poll that takes two seconds of the clock's time: the tick that starts at 07:59:59
+    ends at 08:00:01, past the slot it did not see yet."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self.clock = clock
+        self.polls = 0
+
+    async def poll_if_due(self, now: datetime) -> None:
+        self.polls += 1
+        if self.polls == 1:
+            self.clock.set(now + timedelta(seconds=2))
+
+    def next_poll(self) -> datetime | None:
+        return None
+
+
+@pytest.mark.asyncio
+async def test_a_tick_that_runs_past_a_slot_wakes_at_once_for_it(world_factory) -> None:
+    """The race behind a digest headed 08:01: the first tick looked at 07:59:59 (yesterday's
+    slot, stale) and finished after 08:00; the next wake must be that 08:00 slot, now, not a
+    minute on. The clock never moves again here, so a wake a minute on never comes."""
+    async with world_factory() as w:
+        core = w.core()
+        chats = MemoryChats(core)
+        w.clock.set(NOW - timedelta(seconds=1))
+        planner = Planner(
+            trading_days_only=True, is_trading_day=w.calendar.is_trading_day, grace=2 * 60 * MIN
+        )
+        poll = SlowPoll(w.clock)
+        scheduler = DigestScheduler(core, [chats], planner, clock=w.clock, poller=poll)
+        stop = asyncio.Event()
+        loop = asyncio.create_task(scheduler.run(stop))
+        for _ in range(2):  # the first tick (nothing due at 07:59:59), then the slot's
+            await asyncio.wait_for(scheduler.ticked.wait(), 10)
+            scheduler.ticked.clear()
+        assert poll.polls == 2
+        assert all(len(chats.inbox[c]) == 3 for c in CHATS)
+        assert digest_texts(chats, CHATS[0]).startswith(
+            "TradeTheHype digest · Tue 10 Mar 2026 08:00 MST"
+        )
+        stop.set()
+        await asyncio.wait_for(loop, 10)

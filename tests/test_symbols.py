@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -377,13 +376,11 @@ def test_non_string_text_gives_feed_only(idx: SymbolIndex) -> None:
     assert [m.symbol for m in idx.extract(None, ["TSLA"])] == ["TSLA"]  # type: ignore[arg-type]
 
 
-def test_large_text_is_fast_and_correct(idx: SymbolIndex) -> None:
+def test_large_text_is_correct(idx: SymbolIndex) -> None:
+    # (its speed is measured in benchmarks/extract.py, never asserted in a test)
     filler = "lorem ipsum dolor sit amet " * 4000  # ~108 KB
     text = filler + "Tesla rallies. " + filler + "$AAPL"
-    t0 = time.perf_counter()
-    found = syms(idx, text)
-    assert found == ["TSLA", "AAPL"]
-    assert time.perf_counter() - t0 < 1.0
+    assert syms(idx, text) == ["TSLA", "AAPL"]
 
 
 def test_other_scripts_next_to_names(idx: SymbolIndex) -> None:
@@ -426,11 +423,10 @@ def test_name_of_and_contains(idx: SymbolIndex) -> None:
     assert "ZZZZZ" not in idx
 
 
-def test_shipped_list_is_small_and_loads_fast() -> None:
+def test_shipped_list_is_small_and_loads() -> None:
+    # (its load time is measured in benchmarks/extract.py, never asserted in a test)
     assert TICKERS_PATH.stat().st_size < 1_000_000
-    t0 = time.perf_counter()
     index = SymbolIndex.load()
-    assert time.perf_counter() - t0 < 0.5
     assert len(index) > 5000
     data = json.loads(TICKERS_PATH.read_text(encoding="utf-8"))
     assert {row[2] for row in data["tickers"]} <= {"Nasdaq", "NYSE", "CBOE"}
