@@ -57,7 +57,7 @@ def outcome_line(signals: int, unpriced: Sequence[str]) -> str:
     """Why there are no signals, or which strong news went unpriced; "" when nothing to say."""
     if unpriced:
         missing = f"prices could not be fetched for {', '.join(unpriced)} (news strong enough)"
-        return f"No new signals: {missing}." if not signals else missing[:1].upper() + missing[1:]
+        return f"No new signals: {missing}." if not signals else f"P{missing[1:]}."
     return "" if signals else "No new signals: nothing in the fresh news cleared the bar."
 
 

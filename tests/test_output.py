@@ -49,6 +49,20 @@ def yahoo(calendar: MarketCalendar, missing: frozenset[str] = frozenset()) -> An
     return YFinancePriceProvider(calendar, ticker_factory=Ticker)
 
 
+async def digest_of(
+    tmp_path: Path,
+    symbols: SymbolIndex,
+    calendar: MarketCalendar,
+    stories: list[tuple[str, str, datetime]],
+) -> Digest:
+    """The world's digest (dry run) when its only feed carries `stories`."""
+    async with open_world(tmp_path, symbols, calendar) as (engine, _, _):
+        feed = tmp_path / "only.xml"
+        feed.write_bytes(rss(stories))
+        engine.settings = replace(engine.settings, feeds=[str(feed)])
+        return await engine.build_digest(dry_run=True)
+
+
 def skipped_line(text: str) -> str:
     return next(line for line in text.splitlines() if line.startswith("Skipped: "))
 
@@ -146,11 +160,8 @@ def test_the_skipped_line_is_short_and_shares_reasons() -> None:
 async def test_one_signal_from_one_fresh_story(
     tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
 ) -> None:
-    async with open_world(tmp_path, symbols, calendar) as (engine, _, news):
-        one = tmp_path / "one.xml"
-        one.write_bytes(rss([("Tesla beats delivery estimates", "https://a.example/t", NOW - H)]))
-        engine.settings = replace(engine.settings, feeds=[str(one)])
-        digest = await engine.build_digest(dry_run=True)
+    stories = [("Tesla beats delivery estimates", "https://a.example/t", NOW - H)]
+    digest = await digest_of(tmp_path, symbols, calendar, stories)
     assert len(digest.signals) == 1
     assert render_digest(digest).splitlines()[1].startswith("1 signal from 1 fresh story · ")
     chat = digest_reply({"digest": digest_to_dict(digest)}, NEW_YORK).plain_text
@@ -284,18 +295,11 @@ def test_signal_json_has_market_state_and_price_source(
 async def test_a_card_shows_a_handful_of_headlines_and_counts_the_rest(
     tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
 ) -> None:
-    async with open_world(tmp_path, symbols, calendar) as (engine, _, _):
-        many = tmp_path / "many.xml"
-        many.write_bytes(
-            rss(
-                [
-                    (f"Tesla beats estimates in region {i}", f"https://m.example/{i}", NOW - H)
-                    for i in range(17)
-                ]
-            )
-        )
-        engine.settings = replace(engine.settings, feeds=[str(many)])
-        digest = await engine.build_digest(dry_run=True)
+    stories = [
+        (f"Tesla beats estimates in region {i}", f"https://m.example/{i}", NOW - H)
+        for i in range(17)
+    ]
+    digest = await digest_of(tmp_path, symbols, calendar, stories)
     [tsla] = digest.signals
     assert len(tsla.articles) == 17
     text = render_digest(digest)
