@@ -6,6 +6,14 @@ from datetime import datetime
 
 from engine.models import Digest, ScoredArticle, Signal
 from engine.pipeline import TickerView
+from engine.report import (
+    MAX_HEADLINES_SHOWN,
+    context_line,
+    more_line,
+    outcome_line,
+    skipped_line,
+    stories_line,
+)
 from engine.text import age, format_quote, money, plural, render_why, utc_time
 
 
@@ -19,11 +27,22 @@ def _article_line(item: ScoredArticle, now: datetime) -> list[str]:
     return [line, f"     {a.url}"] if a.url else [line]
 
 
-def render_signal(sig: Signal, now: datetime, index: int | None = None) -> list[str]:
+def _headlines(items: list[ScoredArticle], now: datetime) -> list[str]:
+    lines = [line for item in items[:MAX_HEADLINES_SHOWN] for line in _article_line(item, now)]
+    if len(items) > MAX_HEADLINES_SHOWN:
+        lines.append(f"   - {more_line(len(items) - MAX_HEADLINES_SHOWN)}")
+    return lines
+
+
+def render_signal(
+    sig: Signal, now: datetime, index: int | None = None, *, named: bool = True
+) -> list[str]:
+    """The signal's lines; `named=False` leaves out "TSLA (Tesla)" (a heading says it)."""
     head = f"{index}. " if index is not None else ""
+    who = f"{sig.symbol} ({sig.name}) " if named else ""
     flags = "  [reversal]" if sig.reversal else ""
     lines = [
-        f"{head}{sig.symbol} ({sig.name}) {sig.direction.upper()}  score {sig.score:+.2f}  "
+        f"{head}{who}{sig.direction.upper()}  score {sig.score:+.2f}  "
         f"confidence {sig.confidence:.0%}{flags}"
     ]
     if sig.quote is not None:
@@ -37,35 +56,42 @@ def render_signal(sig: Signal, now: datetime, index: int | None = None) -> list[
         f"   news {sig.sentiment:+.2f} ({plural(len(sig.articles), 'headline')}) · "
         f"technicals {sig.technical:+.2f}"
     )
-    for item in sig.articles:
-        lines.extend(_article_line(item, now))
+    lines.extend(_headlines(sig.articles, now))
     return lines
+
+
+def _heading(first: str, d: Digest | TickerView) -> str:
+    context = context_line(d.market, d.price_source)
+    return f"{first}{utc_time(d.generated_at)}" + (f" · {context}" if context else "")
+
+
+def _trailer(notes: list[str], failed: list[dict[str, str]]) -> list[str]:
+    lines = [f"Note: {n}" for n in notes]
+    return lines + [f"Source failed: {f['source']}: {f['error']}" for f in failed]
 
 
 def render_digest(d: Digest) -> str:
     lines = [
-        f"TradeTheHype digest, {utc_time(d.generated_at)} · sentiment: {d.backend}",
-        f"{plural(len(d.signals), 'signal')} from {d.articles_seen} fresh stories",
+        _heading("TradeTheHype digest, ", d),
+        f"{stories_line(len(d.signals), d.articles_seen)} · sentiment: {d.backend}",
         "",
     ]
     for i, sig in enumerate(d.signals, 1):
         lines.extend(render_signal(sig, d.generated_at, i))
         lines.append("")
-    if not d.signals:
-        lines.extend(["No new signals: nothing in the fresh news cleared the bar.", ""])
+    outcome = outcome_line(len(d.signals), d.unpriced)
+    if outcome:
+        lines.extend([outcome, ""])
     if d.skipped:
-        shown = [f"{s.get('symbol', '?')} ({s['reason']})" for s in d.skipped[:12]]
-        more = f" and {len(d.skipped) - 12} more" if len(d.skipped) > 12 else ""
-        lines.append("Skipped: " + "; ".join(shown) + more)
-    for f in d.failed_sources:
-        lines.append(f"Source failed: {f['source']}: {f['error']}")
+        lines.append(skipped_line(d.skipped))
+    lines.extend(_trailer(d.notes, d.failed_sources))
     return "\n".join(lines).rstrip() + "\n"
 
 
 def render_ticker_view(v: TickerView) -> str:
-    lines = [f"{v.symbol} ({v.name}) · {utc_time(v.generated_at)} · sentiment: {v.backend}"]
+    lines = [_heading(f"{v.symbol} ({v.name}) · ", v), f"sentiment: {v.backend}"]
     if v.signal is not None:
-        lines.extend(render_signal(v.signal, v.generated_at))
+        lines.extend(render_signal(v.signal, v.generated_at, named=False))
         if v.cooldown:
             lines.append(f"   cooldown: {v.cooldown}")
     else:
@@ -76,10 +102,8 @@ def render_ticker_view(v: TickerView) -> str:
         if v.aggregate is not None:
             count = plural(len(v.aggregate.articles), "headline")
             lines.append(f"   news {v.aggregate.sentiment:+.2f} ({count})")
-            for item in v.aggregate.articles:
-                lines.extend(_article_line(item, v.generated_at))
-    for f in v.failures:
-        lines.append(f"Source failed: {f['source']}: {f['error']}")
+            lines.extend(_headlines(v.aggregate.articles, v.generated_at))
+    lines.extend(_trailer(v.notes, v.failures))
     return "\n".join(lines) + "\n"
 
 

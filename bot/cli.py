@@ -111,9 +111,12 @@ async def run_signal(config: Config, clock: Clock, query: str, *, as_json: bool)
             "name": view.name,
             "generated_at": view.generated_at.isoformat(),
             "backend": view.backend,
+            "market": view.market,
+            "price_source": view.price_source,
             "signal": signal_to_dict(view.signal) if view.signal else None,
             "reason": view.reason,
             "failed_sources": view.failures,
+            "notes": view.notes,
         }
         out(json.dumps(doc, indent=2) + "\n")
     else:

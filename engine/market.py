@@ -14,6 +14,7 @@ import logging
 import threading
 import warnings
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 _FALLBACK_OPEN = time(9, 30)
 _FALLBACK_CLOSE = time(16, 0)
 _MAX_LOOKBACK_DAYS = 15  # longer than any NYSE closure since 2000 (9/11 was 4 sessions)
+_PRE_MARKET_FROM = time(4, 0)  # extended hours: 04:00 to the open, the close + 4 h after it
+_AFTER_HOURS_FOR = timedelta(hours=4)
+
+MarketState = Literal["open", "pre-market", "after-hours", "closed"]
 
 
 def _require_aware(at: datetime) -> None:
@@ -121,6 +126,23 @@ class MarketCalendar:
         _require_aware(at)
         found = self.session(at.astimezone(NEW_YORK).date())
         return found is not None and found[0] <= at < found[1]
+
+    def state(self, at: datetime) -> MarketState:
+        """The regular session is running ("open"), or it is the extended trading before it
+        (04:00 New York to the open) or after it (the close + 4 h), or none of those."""
+        _require_aware(at)
+        local = at.astimezone(NEW_YORK)
+        found = self.session(local.date())
+        if found is None:
+            return "closed"
+        open_, close = found
+        if open_ <= at < close:
+            return "open"
+        if datetime.combine(local.date(), _PRE_MARKET_FROM, NEW_YORK) <= at < open_:
+            return "pre-market"
+        if close <= at < close + _AFTER_HOURS_FOR:
+            return "after-hours"
+        return "closed"
 
     def last_close(self, at: datetime) -> datetime:
         """The most recent session close at or before `at`, in UTC."""

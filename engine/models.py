@@ -135,3 +135,7 @@ class Digest:
     skipped: list[dict[str, str]] = field(default_factory=list)  # {"symbol"?, "source"?, "reason"}
     failed_sources: list[dict[str, str]] = field(default_factory=list)  # {"source", "error"}
     articles_seen: int = 0
+    market: str = ""  # at generated_at: "open", "pre-market", "after-hours" or "closed"
+    price_source: str = ""  # the price provider: "yfinance", "csv"
+    unpriced: list[str] = field(default_factory=list)  # news strong enough, but no price
+    notes: list[str] = field(default_factory=list)  # price data skipped, e.g. a bad CSV row

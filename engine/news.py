@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 USER_AGENT = "TradeTheHype/0.1 (+https://github.com/tradethehype)"
-MAX_FEED_BYTES = 10 * 1024 * 1024
+MAX_FEED_BYTES = 10 * 1024 * 1024  # for HTTP feeds and local files alike
+_MAX_MB = f"{MAX_FEED_BYTES // (1024 * 1024)} MB"
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ class NewsFetcher:
             return await self._read_http(source)
         path = Path(source[len("file://") :] if source.startswith("file://") else source)
         try:
-            return await asyncio.to_thread(path.read_bytes)
+            return await asyncio.to_thread(_read_file, path)
         except FileNotFoundError:
             raise FeedError("file", f"{path} does not exist") from None
         except OSError as exc:
@@ -328,7 +329,7 @@ class NewsFetcher:
                 async for chunk in resp.content.iter_chunked(64 * 1024):  # read() may stop short
                     size += len(chunk)
                     if size > MAX_FEED_BYTES:
-                        raise FeedError("network", "feed larger than 10 MB")
+                        raise FeedError("network", f"feed larger than {_MAX_MB}")
                     chunks.append(chunk)
                 body = b"".join(chunks)
                 etag = resp.headers.get("ETag")
@@ -340,6 +341,17 @@ class NewsFetcher:
         if etag or modified:
             self._cache[url] = _CacheEntry(etag, modified, cached.articles if cached else [])
         return body
+
+
+def _read_file(path: Path) -> bytes:
+    """A local feed file, read no further than the size cap (blocking: call off the loop)."""
+    with path.open("rb") as handle:
+        content = handle.read(MAX_FEED_BYTES + 1)
+    if len(content) > MAX_FEED_BYTES:
+        raise FeedError("file", f"{path} is larger than {_MAX_MB}")
+    if not content.strip():
+        raise FeedError("file", f"{path} is empty")
+    return content
 
 
 def _redact(source: str) -> str:

@@ -18,10 +18,13 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.errors import UnknownTicker
+from engine.market import MarketCalendar
 from engine.models import Article, Digest, Direction, Levels, Quote, Signal, Technicals
 from engine.news import NewsFetcher, fresh_and_unique, keyed, ticker_feed_urls
 from engine.polling import LiveNews, NewsSource
-from engine.prices import PriceProvider, PriceSnapshot, PriceUnavailable
+from engine.prices import PriceProvider, PriceSnapshot
+from engine.pricing import PriceRound, fetch_prices
+from engine.report import backend_label
 from engine.sentiment import SentimentBackend
 from engine.serialize import digest_to_dict, signal_to_dict
 from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
@@ -32,7 +35,6 @@ from engine.technicals import technical_score
 
 log = logging.getLogger(__name__)
 
-PRICE_CONCURRENCY = 4
 COMMAND_LINE = "command line"  # the schedule name of digests built by `tradethehype digest`
 _QUERY_OK = re.compile(r"^\$?[A-Za-z0-9][A-Za-z0-9 .&'\-]{0,59}$")
 
@@ -68,6 +70,9 @@ class TickerView:
     max_age: timedelta
     failures: list[dict[str, str]] = field(default_factory=list)
     cooldown: str = ""
+    market: str = ""  # "open", "pre-market", "after-hours" or "closed" at generated_at
+    price_source: str = ""  # the price provider's name
+    notes: list[str] = field(default_factory=list)  # price data skipped, e.g. a bad CSV row
 
 
 @dataclass
@@ -105,6 +110,7 @@ class SignalEngine:
         store: Store,
         clock: Clock,
         headlines: NewsSource | None = None,
+        calendar: MarketCalendar | None = None,
     ) -> None:
         self.settings = settings
         self.news = news  # fetches; per-ticker feeds are always read at request time
@@ -112,6 +118,7 @@ class SignalEngine:
         self.symbols = symbols
         self.sentiment = sentiment
         self.prices = prices
+        self.calendar = calendar or prices.calendar  # whether the market is open, for users
         self.store = store
         self.clock = clock
 
@@ -122,7 +129,7 @@ class SignalEngine:
 
     @property
     def backend_label(self) -> str:
-        return f"{self.sentiment.name} ({self.sentiment.model_id})"
+        return backend_label(self.sentiment.name, self.sentiment.model_id)
 
     # -- the digest -------------------------------------------------------------------------
 
@@ -254,7 +261,7 @@ class SignalEngine:
                 reachable.append(c)
         log.info("Filtered to %d with strong enough news", len(reachable))
 
-        await self._price(reachable, now, failures, skipped)
+        priced = await self._price(reachable, now, failures, skipped)
         decided: list[_Candidate] = []
         for c in reachable:
             if c.snapshot is None:
@@ -291,6 +298,10 @@ class SignalEngine:
             skipped=skipped,
             failed_sources=failures,
             articles_seen=len(batch.articles),
+            market=self.calendar.state(now),
+            price_source=self.prices.name,
+            unpriced=sorted(priced.missing),
+            notes=priced.notes,
         )
         return digest, batch.articles
 
@@ -323,6 +334,7 @@ class SignalEngine:
         view = TickerView(
             symbol, name, self.backend_label, now, None, "", None, None, None, s.max_age, failures
         )
+        view.market, view.price_source = self.calendar.state(now), self.prices.name
         candidates = await self._score({symbol: articles}, now)
         if not candidates:
             view.reason = f"no fresh news on {symbol} in the last {_hours(s.max_age)}"
@@ -330,7 +342,7 @@ class SignalEngine:
         c = candidates[0]
         view.aggregate = c.agg
         skipped: list[dict[str, str]] = []
-        await self._price([c], now, failures, skipped)
+        view.notes = (await self._price([c], now, failures, skipped)).notes
         if c.snapshot is None:
             view.reason = skipped[0]["reason"] if skipped else "price unavailable"
             return view
@@ -404,30 +416,19 @@ class SignalEngine:
         now: datetime,
         failures: list[dict[str, str]],
         skipped: list[dict[str, str]],
-    ) -> None:
-        sem = asyncio.Semaphore(PRICE_CONCURRENCY)
-        missing: list[str] = []
-
-        async def one(c: _Candidate) -> None:
-            async with sem:
-                try:
-                    c.snapshot = await self.prices.snapshot(c.symbol, now)
-                except PriceUnavailable as exc:
-                    missing.append(c.symbol)
-                    skipped.append(
-                        {"symbol": c.symbol, "reason": f"price unavailable: {exc.reason}"}
-                    )
-                    return
-            c.technicals = technical_score(c.snapshot.bars, c.snapshot.quote.last)
-
-        await asyncio.gather(*(one(c) for c in candidates))
-        if missing:  # one line per price source, the reasons per symbol are in `skipped`
-            failures.append(
-                {
-                    "source": f"prices ({self.prices.name})",
-                    "error": f"no price for {', '.join(sorted(missing))}",
-                }
-            )
+    ) -> PriceRound:
+        """Price each candidate; one with no price is skipped with its reason, and the price
+        source gets one line in `failures` for all of them."""
+        found = await fetch_prices(self.prices, [c.symbol for c in candidates], now)
+        for c in candidates:
+            c.snapshot = found.snapshots.get(c.symbol)
+            if c.snapshot is None:
+                skipped.append({"symbol": c.symbol, "reason": found.missing[c.symbol]})
+            else:
+                c.technicals = technical_score(c.snapshot.bars, c.snapshot.quote.last)
+        if found.failure is not None:
+            failures.append(found.failure)
+        return found
 
     def _make_signal(self, c: _Candidate, direction: Direction) -> Signal:
         assert c.snapshot is not None and c.decision is not None

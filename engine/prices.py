@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import csv
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -25,6 +24,9 @@ from typing import Any, Protocol
 
 from engine.market import NEW_YORK, MarketCalendar
 from engine.models import Bar, Quote
+from engine.pricecsv import CsvData, CsvError, bad_rows_note
+from engine.pricecsv import parse_csv as _parse_csv  # a name tests can count calls to
+from engine.pricefail import YAHOO, PriceUnavailable, raising, yahoo_failure
 
 CLOSE_TOLERANCE = timedelta(minutes=15)
 """With the market closed, a quote this close to (or after) the last session close counts as
@@ -34,29 +36,18 @@ MAX_BARS = 260
 """At most this many daily bars (about a year) are returned for technicals."""
 
 _SYMBOL_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-=^]{0,19}$")
-_HEADER = ["timestamp", "open", "high", "low", "close", "volume"]
-
-
-class PriceUnavailable(Exception):
-    """No usable price for a symbol. The message is one line: "SYMBOL: reason"."""
-
-    def __init__(self, symbol: str, reason: str) -> None:
-        reason = " ".join(str(reason).split()) or "unknown error"
-        if len(reason) > 200:
-            reason = reason[:197] + "..."
-        self.symbol = symbol
-        self.reason = reason
-        super().__init__(f"{symbol}: {reason}")
 
 
 @dataclass(frozen=True)
 class PriceSnapshot:
     quote: Quote
     bars: list[Bar]  # completed daily sessions at or before `now`, oldest first
+    warnings: tuple[str, ...] = ()  # data skipped on the way, e.g. a bad row of a price file
 
 
 class PriceProvider(Protocol):
     name: str
+    calendar: MarketCalendar
 
     async def snapshot(self, symbol: str, now: datetime) -> PriceSnapshot: ...
 
@@ -85,6 +76,8 @@ def _make_quote(
     max_age: timedelta,
     source: str,
 ) -> Quote:
+    if not (math.isfinite(last) and last > 0):
+        raise PriceUnavailable(symbol, f"the latest price {last:g} is not a positive price")
     return Quote(
         symbol=symbol,
         last=last,
@@ -150,70 +143,6 @@ def daily_bars(rows: Iterable[Bar], now: datetime, calendar: MarketCalendar) -> 
 # -- CSV replay -----------------------------------------------------------------------------
 
 
-class _CsvError(Exception):
-    pass
-
-
-def _parse_float(text: str, what: str, *, empty_ok: bool = False) -> float:
-    text = text.strip()
-    if not text and empty_ok:
-        return 0.0
-    try:
-        value = float(text)
-    except ValueError:
-        raise _CsvError(f"{what} is not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise _CsvError(f"{what} is not a finite number: {text!r}")
-    return value
-
-
-def _parse_csv(path: Path, calendar: MarketCalendar) -> list[Bar]:
-    """All rows of one price file, sorted by time (a daily row after an intraday row at a tie)."""
-    bars: list[Bar] = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header] != _HEADER:
-            raise _CsvError(f"header must be {','.join(_HEADER)}")
-        for line_no, row in enumerate(reader, start=2):
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if len(row) != len(_HEADER):
-                raise _CsvError(f"line {line_no}: expected 6 columns, got {len(row)}")
-            try:
-                bars.append(_parse_row(row, calendar))
-            except _CsvError as exc:
-                raise _CsvError(f"line {line_no}: {exc}") from None
-    bars.sort(key=lambda b: (b.ts, b.daily))
-    return bars
-
-
-def _parse_row(row: list[str], calendar: MarketCalendar) -> Bar:
-    stamp = row[0].strip()
-    daily = len(stamp) == 10
-    if daily:
-        try:
-            day = date.fromisoformat(stamp)
-        except ValueError:
-            raise _CsvError(f"bad date {stamp!r}") from None
-        close_at = calendar.session_close(day)
-        if close_at is None:
-            raise _CsvError(f"{stamp} is not a trading day")
-        ts = close_at
-    else:
-        try:
-            ts = datetime.fromisoformat(stamp)
-        except ValueError:
-            raise _CsvError(f"bad timestamp {stamp!r}") from None
-        if ts.tzinfo is None:
-            raise _CsvError(f"timestamp {stamp!r} has no UTC offset")
-    open_, high, low, close = (
-        _parse_float(row[i], name) for i, name in enumerate(_HEADER[1:5], start=1)
-    )
-    volume = _parse_float(row[5], "volume", empty_ok=True)
-    return Bar(ts=ts, open=open_, high=high, low=low, close=close, volume=volume, daily=daily)
-
-
 class CsvPriceProvider:
     """Replays prices from `folder/SYMBOL.csv` (header `timestamp,open,high,low,close,volume`).
 
@@ -237,7 +166,7 @@ class CsvPriceProvider:
         self.calendar = calendar
         self.max_age = timedelta(minutes=max_quote_age_minutes)
         self.timeout = timeout
-        self._cache: dict[Path, tuple[int, int, list[Bar]]] = {}
+        self._cache: dict[Path, tuple[int, int, CsvData]] = {}
 
     def path_for(self, symbol: str) -> Path | None:
         """The file for `symbol`, or None when the symbol cannot name a file in the folder.
@@ -250,14 +179,14 @@ class CsvPriceProvider:
             return None
         return self.folder / f"{cleaned}.csv"
 
-    def _load(self, path: Path) -> list[Bar]:
+    def _load(self, path: Path) -> CsvData:
         stat = path.stat()
         cached = self._cache.get(path)
         if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
             return cached[2]
-        bars = _parse_csv(path, self.calendar)
-        self._cache[path] = (stat.st_mtime_ns, stat.st_size, bars)
-        return bars
+        data = _parse_csv(path, self.calendar)
+        self._cache[path] = (stat.st_mtime_ns, stat.st_size, data)
+        return data
 
     async def snapshot(self, symbol: str, now: datetime) -> PriceSnapshot:
         _require_aware(now)
@@ -266,15 +195,20 @@ class CsvPriceProvider:
             raise PriceUnavailable(symbol, "not a valid ticker symbol")
         shown = path.name.removesuffix(".csv")
         if not path.is_file():
-            raise PriceUnavailable(shown, f"no price file {path.name} in {self.folder}")
+            raise PriceUnavailable(
+                shown, f"no price file {path.name}", detail=f"looked in {self.folder}"
+            )
         try:
-            rows = await asyncio.wait_for(asyncio.to_thread(self._load, path), self.timeout)
+            data = await asyncio.wait_for(asyncio.to_thread(self._load, path), self.timeout)
         except TimeoutError:
             raise PriceUnavailable(shown, f"reading {path.name} timed out") from None
-        except _CsvError as exc:
+        except CsvError as exc:
             raise PriceUnavailable(shown, f"{path.name} {exc}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise PriceUnavailable(shown, f"cannot read {path.name}: {exc}") from None
+        rows = data.bars
+        if not rows and data.bad_rows:
+            raise PriceUnavailable(shown, f"{path.name} has no usable row ({data.bad_rows[0]})")
         upto = bisect.bisect_right(rows, now, key=lambda b: b.ts)
         if upto == 0:
             raise PriceUnavailable(shown, f"no price at or before {now.isoformat()}")
@@ -282,7 +216,8 @@ class CsvPriceProvider:
         quote = _make_quote(
             shown, latest.close, latest.ts, now, self.calendar, self.max_age, self.name
         )
-        return PriceSnapshot(quote=quote, bars=daily_bars(rows[:upto], now, self.calendar))
+        warnings = (bad_rows_note(path.name, data.bad_rows),) if data.bad_rows else ()
+        return PriceSnapshot(quote, daily_bars(rows[:upto], now, self.calendar), warnings)
 
 
 # -- Yahoo Finance --------------------------------------------------------------------------
@@ -302,11 +237,11 @@ def _number(value: Any) -> float | None:
 
 
 def _frame_rows(frame: Any) -> list[tuple[Any, float, float, float, float, float]]:
-    """(index, open, high, low, close, volume) of each yfinance row that has a close."""
+    """(index, open, high, low, close, volume) of each yfinance row with a positive close."""
     rows = []
     for stamp, rec in zip(frame.index, frame.to_dict("records"), strict=True):
         close = _number(rec.get("Close"))
-        if close is None:
+        if close is None or close <= 0:
             continue
         open_, high, low = (_number(rec.get(k)) for k in ("Open", "High", "Low"))
         rows.append(
@@ -358,7 +293,7 @@ class YFinancePriceProvider:
             return self._ticker_factory(symbol)
         import yfinance
 
-        return yfinance.Ticker(symbol)
+        return raising(yfinance).Ticker(symbol)
 
     def _fetch(self, symbol: str, want_intraday: bool) -> tuple[Any, Any]:
         ticker = self._ticker(yahoo_symbol(symbol))
@@ -380,10 +315,10 @@ class YFinancePriceProvider:
             )
         except TimeoutError:
             raise PriceUnavailable(
-                cleaned, f"Yahoo Finance timed out after {self.timeout:g} s"
+                cleaned, f"{YAHOO} timed out after {self.timeout:g} s", unreachable=True
             ) from None
         except Exception as exc:
-            raise PriceUnavailable(cleaned, f"Yahoo Finance error: {exc}") from None
+            raise yahoo_failure(cleaned, exc) from None
 
         bars = self._daily_bars(cleaned, daily, now)
         if market_open:
@@ -397,7 +332,7 @@ class YFinancePriceProvider:
 
     def _daily_bars(self, symbol: str, frame: Any, now: datetime) -> list[Bar]:
         if frame is None or len(frame) == 0:
-            raise PriceUnavailable(symbol, "Yahoo Finance returned no daily history")
+            raise PriceUnavailable(symbol, f"{YAHOO} has no daily history for it")
         bars = []
         for stamp, open_, high, low, close, volume in _frame_rows(frame):
             close_at = self.calendar.session_close(stamp.date())

@@ -41,6 +41,7 @@ def signal_to_dict(sig: Signal) -> dict[str, Any]:
             "as_of": q.as_of.isoformat(),
             "stale": q.stale,
             "market_open": q.market_open,
+            "source": q.source,
         },
         "levels": None if lv is None else {"entry": lv.entry, "stop": lv.stop, "target": lv.target},
         "articles": [article_to_dict(a) for a in sig.articles],
@@ -57,4 +58,8 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
         "skipped": d.skipped,
         "failed_sources": d.failed_sources,
         "articles_seen": d.articles_seen,
+        "market": d.market,
+        "price_source": d.price_source,
+        "unpriced": d.unpriced,
+        "notes": d.notes,
     }

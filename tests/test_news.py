@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FeedServer, rss
 
-from engine.news import NewsFetcher, expand_sources, title_key, url_key
+from engine.news import MAX_FEED_BYTES, NewsFetcher, expand_sources, title_key, url_key
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 SIX_H = timedelta(hours=6)
@@ -160,3 +160,32 @@ async def test_a_web_page_instead_of_a_feed_is_a_failure_not_an_empty_feed(
         )
     assert batch.articles == []
     assert [f.error for f in batch.failures] == ["parse: got a web page, not an RSS/Atom feed"]
+
+
+@pytest.mark.asyncio
+async def test_a_local_feed_file_gets_the_same_size_cap_as_http(tmp_path: Path) -> None:
+    item = rss([("Intel slumps", "https://x.example/i", NOW - timedelta(hours=2))])
+    head, _, tail = item.partition(b"<item>")
+    story = b"<item><title>Tesla beats estimates</title></item>"
+    filler = story * (MAX_FEED_BYTES // len(story) + 1000)
+    big = tmp_path / "big.xml"
+    big.write_bytes(head + filler + b"<item>" + tail)
+    assert big.stat().st_size > MAX_FEED_BYTES
+    small = tmp_path / "small.xml"
+    small.write_bytes(item)
+    async with NewsFetcher() as fetcher:
+        batch = await fetcher.fetch([str(big), str(small)], NOW, SIX_H)
+    assert [a.title for a in batch.articles] == ["Intel slumps"]
+    assert [f.error for f in batch.failures] == [f"file: {big} is larger than 10 MB"]
+
+
+@pytest.mark.asyncio
+async def test_an_empty_feed_file_is_reported_as_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty.xml").write_bytes(b"")
+    (tmp_path / "blank.xml").write_bytes(b"  \n")
+    async with NewsFetcher() as fetcher:
+        batch = await fetcher.fetch([str(tmp_path)], NOW, SIX_H)
+    assert sorted(f.error for f in batch.failures) == [
+        f"file: {tmp_path / 'blank.xml'} is empty",
+        f"file: {tmp_path / 'empty.xml'} is empty",
+    ]

@@ -44,7 +44,7 @@ async def test_readers_get_stored_stories_and_a_poll_only_when_one_is_due(
         assert (await engine.store.state(POLL_STATE))[1] == NOW  # no poll in between
 
         clock.set(NOW + 10 * MIN)  # the poll is due: the reader polls first
-        assert "news +0.86 (1 headlines)" in (await core.handle("signal", "MSFT", me)).plain_text
+        assert "news +0.86 (1 headline)" in (await core.handle("signal", "MSFT", me)).plain_text
         state, polled_at = await engine.store.state(POLL_STATE)
         assert polled_at == NOW + 10 * MIN and state["new"] == 1
         assert [f["source"] for f in state["failed"]] == [str(news / "dead.xml")]

@@ -220,7 +220,9 @@ async def test_csv_missing_file(csv_provider: CsvPriceProvider) -> None:
     ("body", "reason"),
     [
         ("2025-12-22,1,2,0.5,abc,10\n", "line 2: close is not a number"),
-        ("2025-12-22,1,2,0.5,1.5,10\n2025-12-25,1,2,0.5,1.5,10\n", "line 3: 2025-12-25 is not"),
+        # with no good row left the file is unusable (a bad row among good ones is skipped:
+        # tests/test_prices_bad_rows.py)
+        ("2025-12-25,1,2,0.5,1.5,10\n", "line 2: 2025-12-25 is not"),
         ("2025-12-22T10:00:00,1,2,0.5,1.5,10\n", "no UTC offset"),
         ("2025-12-22,1,2,0.5\n", "expected 6 columns"),
     ],
@@ -445,8 +447,10 @@ async def test_yfinance_factory_error(calendar: MarketCalendar) -> None:
         raise ConnectionError("name resolution failed")
 
     provider = YFinancePriceProvider(calendar, ticker_factory=broken)
-    with pytest.raises(PriceUnavailable, match="AAPL: Yahoo Finance error: name resolution"):
+    # a network failure says so (it used to read "Yahoo Finance error: name resolution failed")
+    with pytest.raises(PriceUnavailable, match="AAPL: Yahoo Finance unreachable") as info:
         await provider.snapshot("AAPL", ny(2025, 12, 25, 12))
+    assert info.value.unreachable and info.value.detail == "name resolution failed"
 
 
 @pytest.mark.asyncio

@@ -19,6 +19,7 @@ import discord
 from discord.utils import escape_markdown
 
 from engine.commands.replies import Button, Card, Headline, Reply, Text
+from engine.report import more_line
 from engine.text import money
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -161,17 +162,21 @@ def card_embed(card: Card) -> discord.Embed:
     description = "\n".join(head)
     if card.headlines:
         lines = [headline_line(h) for h in card.headlines]
+        extra = card.more_headlines  # already left out of the card
         title = "**Headlines**"
         budget = DESCRIPTION - units(description) - units(title) - 2
         kept: list[str] = []
         for i, line in enumerate(lines):
-            more = len(lines) - i - 1
-            tail = units(f"\n… and {more} more") if more else 0
+            more = len(lines) - i - 1 + extra
+            tail = units(f"\n… {more_line(more)}") if more else 0
             if units(line) + 1 + tail > budget:
-                kept.append(f"… and {len(lines) - i} more")
+                kept.append(f"… {more_line(len(lines) - i + extra)}")
                 break
             kept.append(line)
             budget -= units(line) + 1
+        else:
+            if extra:
+                kept.append(f"… {more_line(extra)}")
         description = "\n".join(p for p in (description, title, *kept) if p)
     embed.description = clip(description, DESCRIPTION) or None
     if card.price is not None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from engine.commands.replies import Block, Button, Card, Reply, Text
+from engine.report import more_line
 from engine.text import money
 
 LIMIT = 4096  # Telegram's limit for a message's text
@@ -61,6 +62,8 @@ def card_lines(card: Card) -> list[str]:
             f"• {_link(h.title, h.url)} ({esc(h.source)}, {esc(h.age)}; {esc(h.label)} "
             f"{h.score:.2f})"
         )
+    if card.more_headlines:
+        lines.append(f"• {more_line(card.more_headlines)}")
     return lines
 
 

@@ -29,6 +29,7 @@ from engine.commands.replies import (
 )
 from engine.errors import UserError
 from engine.pipeline import SignalEngine
+from engine.report import context_line, outcome_line, stories_line
 from engine.schedule import Schedule, parse_time
 from engine.serialize import digest_to_dict
 from engine.store import Store
@@ -270,10 +271,11 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Re
     carried = payload.get("carried", [])
     made = datetime.fromisoformat(d["generated_at"]).astimezone(tz)
     n = len(d["signals"])
-    heading = (
-        f"TradeTheHype digest · {made:%a %d %b %Y %H:%M} {made.tzname()}\n"
-        f"{n} signal{'s' if n != 1 else ''} from {d['articles_seen']} fresh stories · "
-        f"sentiment: {d['backend']}"
+    facts = [stories_line(n, d["articles_seen"])]
+    facts.append(context_line(d.get("market", ""), d.get("price_source", "")))
+    facts.append(f"sentiment: {d['backend']}")
+    heading = f"TradeTheHype digest · {made:%a %d %b %Y %H:%M} {made.tzname()}\n" + " · ".join(
+        f for f in facts if f
     )
     blocks: list[Text | Card] = [Text(heading, "title")]
     if note:
@@ -281,14 +283,11 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Re
     for i, sig in enumerate(d["signals"]):
         sig = dict(sig, generated_at=d["generated_at"])
         blocks.append(card_from_payload(sig, ids[i] if i < len(ids) else None))
-    if n == 0:
-        blocks.append(
-            Text(
-                "No new signals: nothing in the fresh news cleared the bar."
-                if not carried
-                else "No new signals since the ones below."
-            )
-        )
+    outcome = outcome_line(n, d.get("unpriced", []))
+    if n == 0 and carried and not d.get("unpriced"):
+        outcome = "No new signals since the ones below."
+    if outcome:
+        blocks.append(Text(outcome))
     if carried:
         blocks.append(
             Text(
@@ -300,7 +299,10 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Re
         blocks.extend(card_from_payload(c["signal"], c.get("card_id")) for c in carried)
     notes = []
     if d.get("skipped"):
-        notes.append(f"{len(d['skipped'])} other tickers were in the news without a signal.")
+        others = len(d["skipped"])
+        were = "ticker was" if others == 1 else "tickers were"
+        notes.append(f"{others} other {were} in the news without a signal.")
+    notes.extend(f"Note: {line}" for line in d.get("notes", []))
     for f in d.get("failed_sources", []):
         notes.append(f"Source failed: {f['source']}: {f['error']}")
     if notes:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from engine.text import age, money, price_phrase
+from engine.report import MAX_HEADLINES_SHOWN, more_line
+from engine.text import age, money, plural, price_phrase
 
 Style = Literal["plain", "title", "note", "error"]
 
@@ -79,7 +80,8 @@ class Card:
     technical: float | None = None
     price: PriceLine | None = None
     levels: Levels | None = None
-    headlines: tuple[Headline, ...] = ()
+    headlines: tuple[Headline, ...] = ()  # the strongest few (MAX_HEADLINES_SHOWN)
+    more_headlines: int = 0  # how many more there were: "and 12 more"
     note: str = ""  # the reason when there is no signal; cooldown / reversal remarks otherwise
     reversal: bool = False
     card_id: int | None = None  # stored explanation, what the Why? button shows
@@ -97,7 +99,8 @@ class Card:
         if self.direction is None or self.score is None:
             if self.sentiment is None:
                 return ""
-            return f"news {self.sentiment:+.2f} ({len(self.headlines)} headlines)"
+            count = plural(len(self.headlines) + self.more_headlines, "headline")
+            return f"news {self.sentiment:+.2f} ({count})"
         return (
             f"score {self.score:+.2f} · confidence {self.confidence or 0:.0%} · "
             f"news {self.sentiment or 0:+.2f} · technicals {self.technical or 0:+.2f}"
@@ -153,6 +156,8 @@ def render_plain(block: Block) -> str:
         lines.append(f"entry {money(lv.entry)} · stop {money(lv.stop)} · target {money(lv.target)}")
     for h in block.headlines:
         lines.append(f"- {h.title} ({h.source}, {h.age}; {h.label} {h.score:.2f})")
+    if block.more_headlines:
+        lines.append(f"- {more_line(block.more_headlines)}")
     return "\n".join(lines)
 
 
@@ -168,8 +173,9 @@ def _price(d: dict[str, Any] | None) -> PriceLine | None:
 
 
 def headlines_from(articles: Sequence[dict[str, Any]], now: datetime) -> tuple[Headline, ...]:
+    """The first MAX_HEADLINES_SHOWN articles (the strongest: they come sorted by weight)."""
     out = []
-    for a in articles:
+    for a in articles[:MAX_HEADLINES_SHOWN]:
         scores = a.get("scores") or {}
         label = str(a.get("label", "neutral"))
         out.append(
@@ -183,6 +189,11 @@ def headlines_from(articles: Sequence[dict[str, Any]], now: datetime) -> tuple[H
             )
         )
     return tuple(out)
+
+
+def hidden_headlines(articles: Sequence[Any]) -> int:
+    """How many articles `headlines_from` leaves out."""
+    return max(len(articles) - MAX_HEADLINES_SHOWN, 0)
 
 
 def card_from_payload(p: dict[str, Any], card_id: int | None = None) -> Card:
@@ -206,6 +217,7 @@ def card_from_payload(p: dict[str, Any], card_id: int | None = None) -> Card:
         price=price,
         levels=None if not lv else Levels(lv["entry"], lv["stop"], lv["target"]),
         headlines=headlines_from(p.get("articles", []), now),
+        more_headlines=hidden_headlines(p.get("articles", [])),
         note=note,
         reversal=bool(p.get("reversal")),
         card_id=card_id,

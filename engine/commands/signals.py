@@ -9,7 +9,15 @@ from typing import Any
 
 from engine.commands.core import Context, why_reply
 from engine.commands.registry import Arg, Registry
-from engine.commands.replies import Card, PriceLine, Reply, Text, headlines_from, refusal
+from engine.commands.replies import (
+    Card,
+    PriceLine,
+    Reply,
+    Text,
+    headlines_from,
+    hidden_headlines,
+    refusal,
+)
 from engine.errors import UnknownTicker
 from engine.pipeline import TickerView
 from engine.serialize import article_to_dict
@@ -67,6 +75,7 @@ async def view_card(ctx: Context, view: TickerView) -> Card:
         headlines=headlines_from(
             [article_to_dict(a) for a in agg.articles] if agg else [], view.generated_at
         ),
+        more_headlines=hidden_headlines(agg.articles if agg else []),
         note=reason if reason.endswith((".", "!", "?")) else reason + ".",
     )
 

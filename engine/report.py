@@ -1,0 +1,83 @@
+"""What a digest says around its signals, the same in every channel: the market and the price
+source, how many signals from how many stories, why nothing was signalled, what was skipped.
+
+Plain text; adapters escape and decorate it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from engine.pricing import source_name
+from engine.text import plural
+
+MAX_HEADLINES_SHOWN = 5  # per signal or card; the rest are counted ("and 12 more")
+MAX_SKIPPED_SHOWN = 12  # symbols on the Skipped line
+MAX_REASON_CHARS = 80
+
+_MARKET = {
+    "open": "market open",
+    "pre-market": "pre-market",
+    "after-hours": "after hours",
+    "closed": "market closed",
+}
+
+
+def backend_label(name: str, model_id: str) -> str:
+    """ "finbert (ProsusAI/finbert)"; a model named after its backend is not named twice:
+    "lite (MiniLM-L6, fine-tuned, int8)", not "lite (tradethehype-lite (MiniLM-L6, ...))"."""
+    first, _, rest = model_id.partition(" ")
+    if "/" in first or not re.fullmatch(rf"(.*[-_])?{re.escape(name)}", first, re.I):
+        return f"{name} ({model_id})"
+    rest = rest.strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1]
+    return f"{name} ({rest})" if rest else name
+
+
+def market_phrase(state: str) -> str:
+    return _MARKET.get(state, state)
+
+
+def context_line(market: str, price_source: str) -> str:
+    """ "market open · prices: Yahoo Finance" (parts unknown to an old stored digest left out)."""
+    parts = [market_phrase(market)] if market else []
+    if price_source:
+        parts.append(f"prices: {source_name(price_source)}")
+    return " · ".join(parts)
+
+
+def stories_line(signals: int, articles: int) -> str:
+    stories = "fresh story" if articles == 1 else "fresh stories"
+    return f"{plural(signals, 'signal')} from {articles} {stories}"
+
+
+def outcome_line(signals: int, unpriced: Sequence[str]) -> str:
+    """Why there are no signals, or which strong news went unpriced; "" when nothing to say."""
+    if unpriced:
+        missing = f"prices could not be fetched for {', '.join(unpriced)} (news strong enough)"
+        return f"No new signals: {missing}." if not signals else f"P{missing[1:]}."
+    return "" if signals else "No new signals: nothing in the fresh news cleared the bar."
+
+
+def more_line(hidden: int) -> str:
+    return f"and {hidden} more"
+
+
+def short_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 3] + "..."
+
+
+def skipped_line(skipped: Sequence[Mapping[str, str]]) -> str:
+    """ "Skipped: NVDA, TSLA (price unavailable: Yahoo Finance unreachable); AAPL (...)":
+    symbols with the same reason share it, at most MAX_SKIPPED_SHOWN symbols are named."""
+    if not skipped:
+        return ""
+    by_reason: dict[str, list[str]] = {}
+    for item in skipped[:MAX_SKIPPED_SHOWN]:
+        by_reason.setdefault(short_reason(item["reason"]), []).append(item.get("symbol", "?"))
+    shown = "; ".join(f"{', '.join(symbols)} ({why})" for why, symbols in by_reason.items())
+    hidden = len(skipped) - MAX_SKIPPED_SHOWN
+    return f"Skipped: {shown}" + (f" {more_line(hidden)}" if hidden > 0 else "")
