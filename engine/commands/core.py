@@ -27,7 +27,7 @@ from engine.commands.replies import (
     card_from_payload,
     refusal,
 )
-from engine.errors import UserError
+from engine.errors import StoreError, UserError
 from engine.pipeline import SignalEngine
 from engine.schedule import Schedule, parse_time
 from engine.serialize import digest_to_dict
@@ -164,6 +164,9 @@ class BotCore:
                 )
         try:
             reply = await run()
+        except StoreError as exc:  # the operator's to fix (the log says what): not the user's
+            log.error("command failed for %s chat %s: %s", caller.platform, caller.chat_id, exc)
+            return Reply((Text(SORRY, "error"),), private=True, ok=False)
         except UserError as exc:
             return refusal(str(exc))
         except Exception:
