@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import ConfigError
+from engine.storefile import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -59,7 +60,7 @@ class SignalsConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     path: str = "tradethehype.db"
-    busy_timeout_seconds: float = 30.0  # how long to wait for another process's write lock
+    busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT  # wait for another process's lock
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Each check gives one line. The store, the model and the bot decide the verdict (a container's
 HEALTHCHECK reads the exit code); the last digest and the last news poll are shown for the
-operator and never make it unhealthy. Nothing is created: a missing store file is reported as
-missing, not made empty. The model check is cheap by default (its files are where loading would
-look for them); `deep` loads it and scores one headline.
+operator and never make it unhealthy. The store is only read (opened read-only): a missing store
+file is reported as missing, not made empty, and nothing is migrated or written. The model check
+is cheap by default (its files are where loading would look for them); `deep` loads it and scores
+one headline.
 """
 
 from __future__ import annotations
