@@ -24,7 +24,7 @@ from bot.cli_common import add_common, clock_for, config_for, out, parse_at
 from bot.config import Config, with_overrides
 from bot.logformat import configure_logging
 from bot.run import run_bot
-from bot.wiring import open_engine
+from bot.wiring import open_engine, open_store
 from engine.clock import Clock, FixedClock, OffsetClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
@@ -88,7 +88,7 @@ def _require_sources(config: Config, *, ticker_feeds_count: bool) -> None:
 
 async def run_digest(config: Config, clock: Clock, *, dry_run: bool, as_json: bool) -> int:
     _require_sources(config, ticker_feeds_count=False)
-    async with open_engine(config, clock=clock) as engine:
+    async with open_engine(config, clock=clock, read_only=dry_run) as engine:
         digest = await engine.build_digest(dry_run=dry_run)
     if as_json:
         out(json.dumps(digest_to_dict(digest), indent=2) + "\n")
@@ -125,8 +125,6 @@ async def run_signal(config: Config, clock: Clock, query: str, *, as_json: bool)
 
 
 async def run_why(config: Config, query: str) -> int:
-    from engine.store import Store
-
     check_query(query)
     symbols = await asyncio.to_thread(SymbolIndex.load)
     found = symbols.resolve(query.strip())
@@ -136,7 +134,7 @@ async def run_why(config: Config, query: str) -> int:
     if not await asyncio.to_thread(Path(config.store.path).expanduser().exists):
         out(f"No signal recorded for {symbol} yet (no store at {config.store.path}).\n")
         return 1
-    async with await Store.open(config.store.path) as store:
+    async with await open_store(config, read_only=True) as store:  # never created nor written
         last = await store.latest_signal(symbol)
     if last is None:
         out(f"No signal recorded for {symbol} yet.\n")

@@ -6,6 +6,7 @@ the wrong type, are errors that name the key, the file and what was expected.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import typing
@@ -16,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import ConfigError
+from engine.storefile import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -58,6 +60,7 @@ class SignalsConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     path: str = "tradethehype.db"
+    busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT  # wait for another process's lock
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,49 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("sentiment", "backend"): ("finbert", "lite"),
     ("sentiment", "runtime"): ("auto", "torch", "onnx"),
     ("prices", "provider"): ("yfinance", "csv"),
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The allowed range of a number in the config; `low_open` leaves `low` itself out."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def allows(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        return math.isfinite(value) and above and value <= self.high
+
+    def describe(self, whole: bool) -> str:
+        if self.low_open:
+            return f"a number above {self.low:g} and at most {self.high:g}"
+        if whole:
+            return f"a whole number from {self.low:g} to {self.high:g}"
+        return f"{self.low:g} to {self.high:g}"
+
+
+# Every number in the config and its range: checked when the file is loaded, so `config check`
+# catches a value that is out of range, infinite or not a number (nan).
+LIMITS: dict[tuple[str, str], Limit] = {
+    ("news", "max_age_hours"): Limit(0, 720, low_open=True),
+    ("news", "timeout_seconds"): Limit(0, 600, low_open=True),
+    ("news", "poll_minutes"): Limit(0, 1440, low_open=True),
+    ("sentiment", "batch_size"): Limit(1, 1024),
+    ("prices", "max_quote_age_minutes"): Limit(0, 10080, low_open=True),
+    ("prices", "timeout_seconds"): Limit(0, 600, low_open=True),
+    ("signals", "min_score"): Limit(0, 1),
+    ("signals", "max_per_digest"): Limit(1, 100),
+    ("signals", "cooldown_days"): Limit(0, 365),
+    ("signals", "sentiment_weight"): Limit(0, 100),
+    ("signals", "technical_weight"): Limit(0, 100),
+    ("store", "busy_timeout_seconds"): Limit(0, 600),
+    ("bot", "rate_limit_per_minute"): Limit(0, 10000),
+    ("bot", "max_tickers_per_signal"): Limit(1, 20),
+    ("digest", "grace_minutes"): Limit(0, 1440, low_open=True),
+    ("digest", "delivery_concurrency"): Limit(1, 100),
+    ("tickers", "timeout_seconds"): Limit(0, 600, low_open=True),
 }
 
 
@@ -188,49 +234,39 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
     return config
 
 
+def _check_numbers(config: Config) -> None:
+    """Every number is finite and in its range (LIMITS); the error names key, file and range."""
+    for section in fields(Config):
+        if section.name == "source":
+            continue
+        body = getattr(config, section.name)
+        for key in fields(body):
+            value = getattr(body, key.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            limit = LIMITS[(section.name, key.name)]  # a new number needs its range there
+            if not limit.allows(value):
+                raise ConfigError(
+                    f"{config.source}: [{section.name}] {key.name}: expected "
+                    f"{limit.describe(isinstance(value, int))}, got {value!r}"
+                )
+
+
 def _check(config: Config) -> None:
     src = config.source
-    positive = {
-        "[news] max_age_hours": config.news.max_age_hours,
-        "[news] timeout_seconds": config.news.timeout_seconds,
-        "[news] poll_minutes": config.news.poll_minutes,
-        "[digest] grace_minutes": config.digest.grace_minutes,
-        "[digest] delivery_concurrency": config.digest.delivery_concurrency,
-        "[sentiment] batch_size": config.sentiment.batch_size,
-        "[prices] max_quote_age_minutes": config.prices.max_quote_age_minutes,
-        "[prices] timeout_seconds": config.prices.timeout_seconds,
-        "[signals] max_per_digest": config.signals.max_per_digest,
-        "[bot] max_tickers_per_signal": config.bot.max_tickers_per_signal,
-        "[tickers] timeout_seconds": config.tickers.timeout_seconds,
-    }
-    for name, value in positive.items():
-        if value <= 0:
-            raise ConfigError(f"{src}: {name}: expected a number above 0, got {value!r}")
+    _check_numbers(config)
     s = config.signals
-    if s.cooldown_days < 0:
-        raise ConfigError(
-            f"{src}: [signals] cooldown_days: expected 0 or more, got {s.cooldown_days}"
-        )
-    if not 0 <= s.min_score <= 1:
-        raise ConfigError(f"{src}: [signals] min_score: expected 0 to 1, got {s.min_score}")
-    for name, w in (
-        ("sentiment_weight", s.sentiment_weight),
-        ("technical_weight", s.technical_weight),
-    ):
-        if w < 0:
-            raise ConfigError(f"{src}: [signals] {name}: expected 0 or more, got {w}")
     if s.sentiment_weight + s.technical_weight <= 0:
         raise ConfigError(f"{src}: [signals] sentiment_weight + technical_weight must be above 0")
+    if not config.store.path.strip() or config.store.path.strip() == ":memory:":
+        raise ConfigError(
+            f"{src}: [store] path: expected the path of the store's file, got {config.store.path!r}"
+        )
     for template in config.news.ticker_feeds:
         if "{symbol}" not in template:
             raise ConfigError(
                 f"{src}: [news] ticker_feeds: {template!r} has no {{symbol}} placeholder"
             )
-    if config.bot.rate_limit_per_minute < 0:
-        raise ConfigError(
-            f"{src}: [bot] rate_limit_per_minute: expected 0 (no limit) or more, "
-            f"got {config.bot.rate_limit_per_minute}"
-        )
     try:
         ZoneInfo(config.digest.timezone)
     except (ZoneInfoNotFoundError, ValueError):

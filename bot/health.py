@@ -2,9 +2,10 @@
 
 Each check gives one line. The store, the model and the bot decide the verdict (a container's
 HEALTHCHECK reads the exit code); the last digest and the last news poll are shown for the
-operator and never make it unhealthy. Nothing is created: a missing store file is reported as
-missing, not made empty. The model check is cheap by default (its files are where loading would
-look for them); `deep` loads it and scores one headline.
+operator and never make it unhealthy. The store is only read (opened read-only): a missing store
+file is reported as missing, not made empty, and nothing is migrated or written. The model check
+is cheap by default (its files are where loading would look for them); `deep` loads it and scores
+one headline.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config, SentimentConfig
-from bot.scheduler import HEARTBEAT, LAST_DIGEST
-from bot.wiring import make_sentiment
+from bot.scheduler import HEARTBEAT
+from bot.wiring import make_sentiment, open_store
 from engine.clock import Clock
 from engine.errors import UserError
+from engine.pipeline import COMMAND_LINE
 from engine.polling import POLL_STATE
 from engine.sentiment.loader import looks_like_hub_id, one_line
 from engine.store import Store
@@ -67,11 +69,11 @@ def verdict(checks: Sequence[Check]) -> str:
 
 async def check_health(config: Config, *, clock: Clock, deep: bool = False) -> list[Check]:
     """Every check, in the order they are shown."""
-    store_check, store = await open_store(config.store.path)
-    checks = [store_check, await check_model(config, deep=deep)]
-    if store is None:
-        return checks  # the bot's state lives in the store: nothing more to read
+    store_check, store = await read_store(config)
+    if store is None:  # the bot's state lives in the store: nothing more to read
+        return [store_check, await check_model(config, deep=deep)]
     try:
+        checks = [store_check, await check_model(config, deep=deep)]
         now = clock.now()
         checks.append(await check_bot(store, now))
         checks.append(await last_digest(store))
@@ -86,15 +88,13 @@ async def check_health(config: Config, *, clock: Clock, deep: bool = False) -> l
 # -- store ----------------------------------------------------------------------------------
 
 
-async def open_store(path_text: str) -> tuple[Check, Store | None]:
-    """The store at `path_text` if it exists and opens; it is never created here."""
-    path = Path(path_text).expanduser()
+async def read_store(config: Config) -> tuple[Check, Store | None]:
+    """The configured store, opened read-only if it exists: never created, migrated or written."""
+    path = Path(config.store.path).expanduser()
     if not await asyncio.to_thread(path.exists):
         return Check("store", False, f"{path} does not exist (`tradethehype run` creates it)"), None
-    if not await asyncio.to_thread(path.is_file):
-        return Check("store", False, f"{path} is not a file"), None
     try:
-        store = await Store.open(path)
+        store = await open_store(config, read_only=True)
     except (UserError, sqlite3.Error, OSError) as err:
         return Check("store", False, one_line(err)), None
     try:
@@ -198,18 +198,17 @@ async def check_bot(store: Store, now: datetime) -> Check:
 
 
 async def last_digest(store: Store) -> Check:
-    last = await store.state(LAST_DIGEST)
+    """The newest digest, scheduled or built with `tradethehype digest`."""
+    last = await store.latest_digest()
     if last is None:
         return Check("last digest", True, "none built yet", informational=True)
-    value, built = last
-    counts = await store.delivery_counts(int(value["id"]))
-    return Check(
-        "last digest",
-        True,
-        f"#{value['id']} for {value.get('slot', '?')}, built {utc(built)}: "
-        f"{delivery_summary(counts)}",
-        informational=True,
-    )
+    built = utc(last.created_at)
+    if last.schedule == COMMAND_LINE:
+        detail = f"#{last.id} from the command line, built {built}"
+    else:
+        counts = await store.delivery_counts(last.id)
+        detail = f"#{last.id} for {last.slot or '?'}, built {built}: {delivery_summary(counts)}"
+    return Check("last digest", True, detail, informational=True)
 
 
 def delivery_summary(counts: dict[str, int]) -> str:

@@ -57,6 +57,19 @@ async def make_sentiment(config: Config) -> SentimentBackend:
     )
 
 
+async def open_store(config: Config, *, read_only: bool = False) -> Store:
+    """The configured store, waiting [store] busy_timeout_seconds for another process's lock.
+    With `read_only` nothing is written; a store not made yet reads as an empty one."""
+    path = config.store.path
+    if read_only and not await asyncio.to_thread(Path(path).expanduser().exists):
+        path = ":memory:"
+    return await Store.open(
+        path,
+        busy_timeout=config.store.busy_timeout_seconds,
+        read_only=read_only and path != ":memory:",
+    )
+
+
 @asynccontextmanager
 async def open_engine(
     config: Config,
@@ -67,30 +80,33 @@ async def open_engine(
     prices: PriceProvider | None = None,
     calendar: MarketCalendar | None = None,
     polled: bool = False,
+    read_only: bool = False,
 ) -> AsyncIterator[SignalEngine]:
     """An engine wired from `config`; any part may be passed in ready-made (tests, demo).
 
     With `polled`, the general feeds are read from the store, polled every [news] poll_minutes
-    (what `run` does); otherwise they are fetched when asked (the command line).
+    (what `run` does); otherwise they are fetched when asked (the command line). With
+    `read_only`, the store is only read (a dry run). Whatever fails, what was opened is closed.
     """
+    settings = settings_from(config)
     symbols = symbols or await asyncio.to_thread(SymbolIndex.load)
     prices = prices or make_prices(config, calendar or MarketCalendar())
     sentiment = sentiment or await make_sentiment(config)
-    store = await Store.open(config.store.path)
-    news = NewsFetcher(timeout=config.news.timeout_seconds)
-    settings = settings_from(config)
-    headlines = (
-        PolledNews(
-            news,
-            settings.feeds,
-            store,
-            every=timedelta(minutes=config.news.poll_minutes),
-            keep=settings.max_age,
-        )
-        if polled
-        else None
-    )
+    store = await open_store(config, read_only=read_only)
+    news: NewsFetcher | None = None
     try:
+        news = NewsFetcher(timeout=config.news.timeout_seconds)
+        headlines = (
+            PolledNews(
+                news,
+                settings.feeds,
+                store,
+                every=timedelta(minutes=config.news.poll_minutes),
+                keep=settings.max_age,
+            )
+            if polled
+            else None
+        )
         yield SignalEngine(
             settings=settings,
             news=news,
@@ -102,5 +118,6 @@ async def open_engine(
             headlines=headlines,
         )
     finally:
-        await news.close()
+        if news is not None:
+            await news.close()
         await store.close()

@@ -17,3 +17,8 @@ class UnknownTicker(UserError):
 
 class BackendUnavailable(UserError):
     """The configured sentiment backend cannot load; the message says what to do."""
+
+
+class StoreError(UserError):
+    """The store cannot be used as asked: held by another process, read-only, not a TradeTheHype
+    store. The operator's to fix: the command line shows it; chat commands apologise instead."""

@@ -12,8 +12,8 @@ import asyncio
 import hashlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,8 +21,9 @@ from typing import Any
 
 import aiosqlite
 
-from engine.errors import UserError
+from engine.errors import StoreError
 from engine.models import Article, Direction, Sentiment
+from engine.storefile import DEFAULT_BUSY_TIMEOUT, check_file, failure, not_ours, read_only_uri
 
 MIGRATIONS: list[str] = [
     # 1: articles seen and signals issued
@@ -179,31 +180,54 @@ def _text_hash(text: str) -> str:
 
 
 class Store:
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: str,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        read_only: bool = False,
+    ) -> None:
         self._db = db
         self.path = path
+        self.busy_timeout = busy_timeout
+        self.read_only = read_only
         self._lock = asyncio.Lock()  # one transaction at a time on this connection
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        read_only: bool = False,
+    ) -> Store:
+        """Open the store at `path`, waiting up to `busy_timeout` s for another process's lock.
+
+        A writer creates it if missing and applies the migrations. With `read_only` nothing is
+        created, migrated or written: the file must be a TradeTheHype store of this schema.
+        Anything else is refused before a byte is written (StoreError, one line).
+        """
         target = str(path)
+        database, uri = target, False
         if target != ":memory:":
-            parent = Path(target).expanduser().parent
-            try:
-                await asyncio.to_thread(parent.mkdir, parents=True, exist_ok=True)
-            except OSError as exc:
-                raise UserError(
-                    f"cannot create the store's folder {parent}: {exc.strerror}"
-                ) from None
+            file = Path(target).expanduser()
+            target = database = str(file)
+            await asyncio.to_thread(check_file, file, read_only=read_only)
+            if read_only:
+                database, uri = await asyncio.to_thread(read_only_uri, file), True
         try:
-            db = await aiosqlite.connect(target, timeout=30, isolation_level=None)
-        except Exception as exc:  # sqlite3.OperationalError and friends
-            raise UserError(f"cannot open the store {target}: {exc}") from None
+            db = await aiosqlite.connect(
+                database, uri=uri, timeout=busy_timeout, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {target}: {exc}") from None
         db.row_factory = aiosqlite.Row
-        store = cls(db, target)
+        store = cls(db, target, busy_timeout=busy_timeout, read_only=read_only)
         try:
-            await store._migrate()
-        except Exception:
+            with store._translated():
+                await store._prepare()
+        except BaseException:
             await db.close()
             raise
         return store
@@ -217,18 +241,31 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """SQLite errors the operator can fix (held by another process, read-only, not a
+        database) become one line; anything else stays what it is (a bug of ours)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            meaning = failure(exc, self.path, self.busy_timeout)
+            if meaning is None:
+                raise
+            raise meaning from None
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: this connection's lock, then SQLite's (BEGIN IMMEDIATE)."""
         async with self._lock:
-            try:
-                await self._settle("BEGIN IMMEDIATE")
-                yield self._db
-            except BaseException:
-                if self._db.in_transaction:
-                    await self._settle("ROLLBACK")
-                raise
-            await self._settle("COMMIT")
+            with self._translated():
+                try:
+                    await self._settle("BEGIN IMMEDIATE")
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:
+                        await self._settle("ROLLBACK")
+                    raise
+                await self._settle("COMMIT")
 
     async def _settle(self, sql: str) -> None:
         """Run a transaction statement to its end even if the caller is cancelled meanwhile (a
@@ -240,18 +277,32 @@ class Store:
             await done
             raise
 
-    async def _migrate(self) -> None:
-        try:
-            await self._db.execute("PRAGMA journal_mode=WAL")
-            async with self._db.execute("PRAGMA user_version") as cur:
-                row = await cur.fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"{self.path} is not a TradeTheHype store: {exc}") from None
-        version = int(row[0]) if row else 0
+    async def _prepare(self) -> None:
+        """Refuse a file that is not a TradeTheHype store of a schema this code knows; then, for
+        a writer, migrate it to this schema (a reader needs it there already)."""
+        version = await self.schema_version()
+        async with self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        ) as cur:
+            tables = {row[0] for row in await cur.fetchall()}
+        problem = not_ours(self.path, version, tables, MIGRATIONS)
+        if problem:
+            raise StoreError(problem)
         if version > len(MIGRATIONS):
-            raise UserError(
+            raise StoreError(
                 f"{self.path} was written by a newer TradeTheHype (schema {version}); upgrade first"
             )
+        if self.read_only:
+            if version == 0:
+                raise StoreError(f"{self.path} is not a TradeTheHype store: it is empty")
+            if version < len(MIGRATIONS):
+                raise StoreError(
+                    f"the store {self.path} has an older schema ({version}): run `tradethehype "
+                    "run` (or `digest`) once with this version to upgrade it"
+                )
+            return
+        await self._db.execute("PRAGMA journal_mode=WAL")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             async with self._transaction() as db:
                 for statement in filter(str.strip, script.split(";")):

@@ -27,7 +27,7 @@ from engine.commands.replies import (
     card_from_payload,
     refusal,
 )
-from engine.errors import UserError
+from engine.errors import StoreError, UserError
 from engine.pipeline import SignalEngine
 from engine.report import context_line, outcome_line, stories_line
 from engine.schedule import Schedule, parse_time
@@ -165,6 +165,9 @@ class BotCore:
                 )
         try:
             reply = await run()
+        except StoreError as exc:  # the operator's to fix (the log says what): not the user's
+            log.error("command failed for %s chat %s: %s", caller.platform, caller.chat_id, exc)
+            return Reply((Text(SORRY, "error"),), private=True, ok=False)
         except UserError as exc:
             return refusal(str(exc))
         except Exception:
