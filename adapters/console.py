@@ -51,7 +51,9 @@ def render_digest(d: Digest) -> str:
     for i, sig in enumerate(d.signals, 1):
         lines.extend(render_signal(sig, d.generated_at, i))
         lines.append("")
-    if not d.signals:
+    if not d.signals and not d.articles_seen and d.failed_sources:
+        lines.extend(["No fresh stories, and news sources failed (below).", ""])
+    elif not d.signals:
         lines.extend(["No new signals: nothing in the fresh news cleared the bar.", ""])
     if d.skipped:
         shown = [f"{s.get('symbol', '?')} ({s['reason']})" for s in d.skipped[:12]]
