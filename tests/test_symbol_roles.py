@@ -93,9 +93,11 @@ def test_a_bank_in_the_news_is_a_subject(
             [("NMR", "analyst"), ("CCL", "subject")],
         ),
         ("Goldman Sachs cuts S&P 500 target", [("GS", "analyst")]),
+        ("UBS cuts to Hold", [("UBS", "analyst")]),
+        ("Barclays moves to sell from neutral on valuation", [("BCS", "analyst")]),
     ],
 )
-def test_a_bank_acting_on_another_company_is_the_analyst(
+def test_a_bank_acting_on_another_company_or_a_rating_is_the_analyst(
     symbols: SymbolIndex, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert found(symbols, text) == expected

@@ -66,6 +66,7 @@ def assign_roles(
 
 _WINDOW = 12  # tokens after a bank's verb that can hold its object
 _CLAUSE_BREAK = re.compile(r"[;!?|—–]|[:,]\s|(?<!\b[A-Z])\.\s|\s-\s")
+_AFTER_RATING = frozenset({"at", "from", "on", "rating"})
 _CLAUSE_WORDS = frozenset(
     {"after", "amid", "as", "because", "but", "despite", "following", "since", "when", "while"}
 )
@@ -140,9 +141,17 @@ def _acts_on(doc: _Doc, hits: Sequence[Hit], k: int, verb: int) -> bool:
     low = doc.low
     end = min(_clause_end(doc, verb), verb + 1 + _WINDOW)
     for m in range(verb + 1, end):
-        if low[m] in W.ANALYST_MARKERS and not (low[m] in W.RATING_VERBS and low[m - 1] == "to"):
-            return True  # "... price target", "to overweight"; not "moves to sell its unit"
+        if low[m] in W.ANALYST_MARKERS and _is_call(low, m, end):
+            return True  # "... price target", "to overweight", "cuts to Hold"
     return any(h.symbol != hits[k].symbol and verb < h.tok_start < end for h in hits[k + 1 : k + 4])
+
+
+def _is_call(low: list[str], m: int, end: int) -> bool:
+    """Whether the marker at `m` is a rating call: "to sell" is one only where the clause ends or
+    a rating follows ("cuts to Hold", "to sell from neutral"), not "moves to sell its unit"."""
+    if low[m] not in W.RATING_VERBS or low[m - 1] != "to":
+        return True
+    return m + 1 >= end or low[m + 1] in _AFTER_RATING
 
 
 def _clause_end(doc: _Doc, m: int) -> int:

@@ -270,8 +270,8 @@ ANALYST_MARKERS = _words(
 )
 
 
-# Ratings that are also verbs: after "to" they are the bank's own deal ("HSBC moves to sell its
-# French unit"), not a call, unless a company is named ("Citi moves Apple to sell").
+# Ratings that are also verbs: after "to" and before an object they are the bank's own deal
+# ("HSBC moves to sell its French unit"), not a call ("Citi cuts to Hold", "moves Apple to sell").
 RATING_VERBS = _words(
     """
     accumulate buy hold reduce sell
