@@ -79,7 +79,12 @@ def render_digest(d: Digest) -> str:
     for i, sig in enumerate(d.signals, 1):
         lines.extend(render_signal(sig, d.generated_at, i))
         lines.append("")
-    outcome = outcome_line(len(d.signals), d.unpriced)
+    outcome = outcome_line(
+        len(d.signals),
+        d.unpriced,
+        articles=d.articles_seen,
+        sources_failed=bool(d.failed_sources),
+    )
     if outcome:
         lines.extend([outcome, ""])
     if d.skipped:

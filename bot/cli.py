@@ -218,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # yfinance logs its own network errors at ERROR; the digest reports failed prices itself
     logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+    if not verbose:  # and its failed feeds, one line each: a log line would say it twice
+        logging.getLogger("engine.news").setLevel(logging.ERROR)
     try:
         return asyncio.run(_dispatch(args))
     except UserError as exc:

@@ -53,8 +53,12 @@ def stories_line(signals: int, articles: int) -> str:
     return f"{plural(signals, 'signal')} from {articles} {stories}"
 
 
-def outcome_line(signals: int, unpriced: Sequence[str]) -> str:
+def outcome_line(
+    signals: int, unpriced: Sequence[str], *, articles: int = 1, sources_failed: bool = False
+) -> str:
     """Why there are no signals, or which strong news went unpriced; "" when nothing to say."""
+    if not signals and not articles and sources_failed:
+        return "No fresh stories, and news sources failed (below)."
     if unpriced:
         missing = f"prices could not be fetched for {', '.join(unpriced)} (news strong enough)"
         return f"No new signals: {missing}." if not signals else f"P{missing[1:]}."

@@ -90,6 +90,30 @@ def test_torch_index_url_is_used_for_torch_only_and_no_editable_copies_the_proje
     assert project_call[-1] == "."
 
 
+@pytest.mark.parametrize(
+    ("torch_index", "torch_from"),
+    [(None, "from PyPI"), (CPU_INDEX, f"from {CPU_INDEX} (CPU only, ~200 MB)")],
+)
+def test_each_step_prints_one_line_as_it_starts_and_the_end_its_time(
+    tmp_path: Path, torch_index: str | None, torch_from: str
+) -> None:
+    done, calls = install(tmp_path, "venv", "--dev", torch_index=torch_index)
+
+    assert done.returncode == 0 and done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert len(lines) == 4 and all(line.startswith("install.sh: ") for line in lines)
+    created, torch, project, end = lines
+    assert f"creating the virtualenv {tmp_path / 'venv'} (Python 3.11)" in created
+    assert f"[1/2] installing torch 2.13.0 {torch_from}" in torch
+    if torch_index is None:  # the way to the small CPU wheel is named where it matters
+        assert f"TORCH_INDEX_URL={CPU_INDEX}" in torch
+    assert "[2/2] installing the project and its dependencies" in project
+    assert "test and lint tools" in project
+    assert re.fullmatch(rf"install\.sh: done in \d+ s: {re.escape(str(tmp_path / 'venv'))}", end)
+    assert len(calls) == 2  # pip itself stays quiet
+    assert all("--quiet" in call for call in calls)
+
+
 def test_an_old_python_is_refused_in_one_line_before_anything_is_installed(
     tmp_path: Path,
 ) -> None:

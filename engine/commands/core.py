@@ -286,7 +286,12 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Re
     for i, sig in enumerate(d["signals"]):
         sig = dict(sig, generated_at=d["generated_at"])
         blocks.append(card_from_payload(sig, ids[i] if i < len(ids) else None))
-    outcome = outcome_line(n, d.get("unpriced", []))
+    outcome = outcome_line(
+        n,
+        d.get("unpriced", []),
+        articles=d["articles_seen"],
+        sources_failed=bool(d.get("failed_sources")),
+    )
     if n == 0 and carried and not d.get("unpriced"):
         outcome = "No new signals since the ones below."
     if outcome:

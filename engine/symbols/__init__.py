@@ -27,6 +27,8 @@ Name rules:
 - a name must be capitalised as a name ("Tesla", not "tesla"); one written in capitals in the
   table ("AMD", "IBM", "GM") must appear in capitals; a bare upper-case ticker ("META", "F") is
   not a name, and one- and two-letter tickers are found only as cashtags or exchange-prefixed.
+- a name made only of digits ("111", one company's SEC name) is never matched: a number is not a
+  name; the company is found by its ticker ("$YI", "111 (YI)").
 - a name that is an ordinary word (engine/data/common_words.txt; alias rule "cue": Target, Gap,
   Block, Snap, Carnival, Sea...) counts only in a business context: where capitals prove
   nothing (sentence start, Title Case, capitals) it needs a market word next to it ("Target
@@ -41,7 +43,10 @@ Name rules:
   not_names ("Dow Jones", "S&P 500", "Palo Alto") block the names inside them.
 
 Roles: banks, brokers and rating agencies listed as analysts in aliases.json are `analyst`
-when they comment on others ("Morgan Stanley upgrades Nvidia"); everything else is `subject`.
+when they comment on others ("Morgan Stanley upgrades Nvidia"): a verb such as "lifts" or "cuts"
+makes the bank the analyst only when it acts, in its own clause, on another company or a rating
+("Wells Fargo lifted after asset cap removal; Citigroup falls": both are news). Everything else
+is `subject`.
 See engine/symbols/roles.py. The signal engine uses subjects only.
 
 Each symbol is reported once, at its first occurrence (a subject anywhere makes it a subject).

@@ -20,6 +20,7 @@ from engine.symbols.text import (
     APOSTROPHES,
     TOKEN,
     fold,
+    has_letters,
     is_all_caps,
     is_title_case,
     name_key,
@@ -314,8 +315,8 @@ class SymbolIndex:
                 continue
             canon = tuple(TOKEN.findall(name))
             key = name_key(name)
-            if not key:
-                continue
+            if not has_letters(key):
+                continue  # "111": a number alone is never a company's name
             rule: Rule = "name"
             if len(key) == 1 and (len(key[0]) < 3 or key[0] in self._stop):
                 rule = "suffix"
@@ -337,7 +338,7 @@ class SymbolIndex:
                 continue  # delisted or OTC: the alias file may run ahead of the list
             canon = tuple(TOKEN.findall(alias))
             key = name_key(alias)
-            if not key:
+            if not has_letters(key):
                 continue
             rule = spec.get("rule", "name")
             if rule not in ("name", "cue", "suffix"):
@@ -402,8 +403,8 @@ class SymbolIndex:
                 short = tuple(fold(t) for t in canon)
                 if short[-1] in _CONNECTORS or (len(short) == 1 and short[0] in self._stop):
                     continue
-                if not any(len(t) >= 3 for t in short):
-                    continue  # "U S" from "U.S. Global Investors"
+                if not any(len(t) >= 3 for t in short) or not has_letters(short):
+                    continue  # "U S" from "U.S. Global Investors", "360" from "360 Finance"
                 if len(short) == 1 and (
                     short[0].isdigit()
                     or short[0] in W.PERSON_BEFORE

@@ -8,8 +8,9 @@ the analyst when, in the headline:
 - its name is followed by a research noun: "JPMorgan analysts", "Citi strategists", "BofA
   Securities", "Evercore ISI";
 - it does what analysts do: upgrades, downgrades, initiates, reiterates...; or cuts / raises /
-  lifts / starts / names... with a company or a rating or target word after it ("Goldman cuts
-  Tesla to sell", "JPMorgan raises Microsoft target"; but "Goldman cuts 3,000 jobs" is news);
+  lifts / starts / names... with a company or a rating or target word after it in the same
+  clause ("Goldman cuts Tesla to sell", "JPMorgan raises Microsoft target"; but "Goldman cuts
+  3,000 jobs" and "Wells Fargo lifted after asset cap removal; Citigroup falls" are news);
 - it forecasts or speaks, not of itself: "Goldman expects the Fed to cut" (but "Citi says it
   will exit Mexico" is news);
 - a call is made "at" / "by" / "from" it: "Apple downgraded at Barclays", "after a downgrade
@@ -21,6 +22,7 @@ the analyst when, in the headline:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -63,6 +65,11 @@ def assign_roles(
 
 
 _WINDOW = 12  # tokens after a bank's verb that can hold its object
+_CLAUSE_BREAK = re.compile(r"[;!?|—–]|[:,]\s|(?<!\b[A-Z])\.\s|\s-\s")
+_AFTER_RATING = frozenset({"at", "from", "on", "rating"})
+_CLAUSE_WORDS = frozenset(
+    {"after", "amid", "as", "because", "but", "despite", "following", "since", "when", "while"}
+)
 
 
 def _is_analyst(doc: _Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
@@ -85,10 +92,10 @@ def _is_analyst(doc: _Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
     while nxt < count and low[nxt] in _SKIP_AFTER:
         nxt += 1
     verb = low[nxt] if nxt < count else ""
-    later = any(h.symbol != hit.symbol for h in hits[k + 1 : k + 4])
     if possessive:
         if any(t in W.ANALYST_MARKERS or t in W.ANALYST_NOUNS for t in low[nxt : nxt + 3]):
             return True  # "Goldman's Conviction List", "Barclays' price target"
+        later = any(h.symbol != hit.symbol for h in hits[k + 1 : k + 4])
         if nxt < count and toks[nxt][:1].isupper() and not later:
             if any(t in W.MACRO for t in low[nxt + 1 : nxt + 1 + _WINDOW]):
                 return True  # "BofA's Hartnett: don't expect upside in stocks"
@@ -97,9 +104,7 @@ def _is_analyst(doc: _Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
             return True
         if verb in W.ANALYST_SAYS and not any(t in W.SELF_WORDS for t in low[nxt + 1 : nxt + 3]):
             return True
-        if verb in W.ANALYST_ACTIONS and (
-            later or any(t in W.ANALYST_MARKERS for t in low[nxt + 1 : nxt + 1 + _WINDOW])
-        ):
+        if verb in W.ANALYST_ACTIONS and _acts_on(doc, hits, k, nxt):
             return True
     # "downgraded at Barclays", "cut at Credit Suisse, J.P. Morgan": a call made by the bank
     for m in range(i - 1, max(-1, i - 6), -1):
@@ -126,6 +131,38 @@ def _is_analyst(doc: _Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
         if after.startswith(":") and not any(t in W.SELF_WORDS for t in low[j : j + _WINDOW]):
             return True  # "Morgan Stanley: The S&P 500 will fail to break out"
     return False
+
+
+def _acts_on(doc: _Doc, hits: Sequence[Hit], k: int, verb: int) -> bool:
+    """The bank's verb at token `verb` acts, in its own clause, on another company ("Goldman cuts
+    Tesla to sell", "Nomura points to weak bookings at Carnival") or on a rating or target
+    ("UBS raises price target on..."). In "Wells Fargo lifted after asset cap removal; Citigroup
+    falls" the clause ends at "after": the bank is the news."""
+    low = doc.low
+    end = min(_clause_end(doc, verb), verb + 1 + _WINDOW)
+    for m in range(verb + 1, end):
+        if low[m] in W.ANALYST_MARKERS and _is_call(low, m, end):
+            return True  # "... price target", "to overweight", "cuts to Hold"
+    return any(h.symbol != hits[k].symbol and verb < h.tok_start < end for h in hits[k + 1 : k + 4])
+
+
+def _is_call(low: list[str], m: int, end: int) -> bool:
+    """Whether the marker at `m` is a rating call: "to sell" is one only where the clause ends or
+    a rating follows ("cuts to Hold", "to sell from neutral"), not "moves to sell its unit"."""
+    if low[m] not in W.RATING_VERBS or low[m - 1] != "to":
+        return True
+    return m + 1 >= end or low[m + 1] in _AFTER_RATING
+
+
+def _clause_end(doc: _Doc, m: int) -> int:
+    """The token where the clause holding token `m` ends: at a clause's punctuation (";", ", ",
+    ": ", " - ", a full stop) or a conjunction ("after", "as", "while"...); else the text's end."""
+    brk = _CLAUSE_BREAK.search(doc.text, doc.spans[m][1])
+    stop = brk.start() if brk else len(doc.text)
+    for t in range(m + 1, len(doc.low)):
+        if doc.spans[t][0] >= stop or doc.low[t] in _CLAUSE_WORDS:
+            return t
+    return len(doc.low)
 
 
 def _first(low: list[str], words: frozenset[str], start: int) -> int:

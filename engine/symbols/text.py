@@ -55,6 +55,12 @@ def name_key(name: str) -> tuple[str, ...]:
     return tuple(fold(t) for t in TOKEN.findall(name))
 
 
+def has_letters(key: tuple[str, ...]) -> bool:
+    """A name must hold a letter: "111" (one company's SEC name) or "2 0" is never written as a
+    company's name, only as a number."""
+    return any(c.isalpha() for tok in key for c in tok)
+
+
 def is_title_case(line: str) -> bool:
     """True for headline Title Case, where capitals say nothing about names."""
     words = [w for w in _WORDS.findall(line)[1:] if len(w) >= 3]

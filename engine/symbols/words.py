@@ -270,6 +270,15 @@ ANALYST_MARKERS = _words(
 )
 
 
+# Ratings that are also verbs: after "to" and before an object they are the bank's own deal
+# ("HSBC moves to sell its French unit"), not a call ("Citi cuts to Hold", "moves Apple to sell").
+RATING_VERBS = _words(
+    """
+    accumulate buy hold reduce sell
+    """
+)
+
+
 # Preceding words that make a bank the source of a call: "downgraded at Barclays", "cut by UBS".
 ANALYST_PREPS = _words(
     """
