@@ -58,7 +58,7 @@ def outcome_line(
 ) -> str:
     """Why there are no signals, or which strong news went unpriced; "" when nothing to say."""
     if not signals and not articles and sources_failed:
-        return "No fresh stories, and news sources failed (below)."
+        return "No new signals: no fresh stories, and news sources failed (below)."
     if unpriced:
         missing = f"prices could not be fetched for {', '.join(unpriced)} (news strong enough)"
         return f"No new signals: {missing}." if not signals else f"P{missing[1:]}."

@@ -37,6 +37,9 @@ def test_the_backend_choice_is_explained_at_the_key() -> None:
     assert Config().sentiment.backend == "finbert" and "default" in comment
 
 
+AT = "2026-03-10T15:00:00+00:00"  # a fixed clock: a Tuesday, 11:00 in New York
+
+
 def closed_port() -> int:
     """A local port nothing listens on (bound, then released): connecting is refused at once."""
     with socket.socket() as s:
@@ -54,7 +57,7 @@ def test_digest_with_the_copied_example_reports_each_unreachable_feed_in_one_lin
 
     # a process of its own, so stderr is what a user's terminal shows (logging included)
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "digest", "--feeds", *feeds],
+        [sys.executable, "-m", "bot.cli", "digest", "--feeds", *feeds, "--at", AT],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -64,10 +67,11 @@ def test_digest_with_the_copied_example_reports_each_unreachable_feed_in_one_lin
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no traceback, and no log line repeating what the digest says
     out = done.stdout.splitlines()
-    assert "sentiment: lite" in out[0]
+    assert out[0] == "TradeTheHype digest, 2026-03-10 15:00 UTC · market open · prices: Yahoo Finance"
+    assert "sentiment: lite" in out[1]
     failed = [line for line in out if line.startswith("Source failed: ")]
     assert [line.split(": ")[1] for line in failed] == feeds
     assert all("network" in line for line in failed)
-    assert "No fresh stories, and news sources failed (below)." in out
+    assert "No new signals: no fresh stories, and news sources failed (below)." in out
     assert not any("cleared the bar" in line for line in out)
     assert (tmp_path / "tradethehype.db").is_file()  # the example's store, where it was run
