@@ -67,7 +67,8 @@ def test_digest_with_the_copied_example_reports_each_unreachable_feed_in_one_lin
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no traceback, and no log line repeating what the digest says
     out = done.stdout.splitlines()
-    assert out[0] == "TradeTheHype digest, 2026-03-10 15:00 UTC · market open · prices: Yahoo Finance"
+    heading = "TradeTheHype digest, 2026-03-10 15:00 UTC · market open · prices: Yahoo Finance"
+    assert out[0] == heading
     assert "sentiment: lite" in out[1]
     failed = [line for line in out if line.startswith("Source failed: ")]
     assert [line.split(": ")[1] for line in failed] == feeds
