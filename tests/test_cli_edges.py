@@ -44,9 +44,9 @@ def one_error_line(err: str) -> str:
 # --- a closed pipe and Ctrl-C ----------------------------------------------------------------
 
 
-def sentiment_into_a_pipe_closed_after_one_line() -> tuple[int, str]:
-    """`endless | tradethehype sentiment | head -1`: stdin stays open and full."""
-    proc = subprocess.Popen(
+def start_sentiment() -> subprocess.Popen[bytes]:
+    """`tradethehype sentiment --backend lite` with all three standard streams piped."""
+    return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "sentiment", "--backend", "lite"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -54,6 +54,11 @@ def sentiment_into_a_pipe_closed_after_one_line() -> tuple[int, str]:
         cwd=ROOT,
         env=cli_env(),
     )
+
+
+def sentiment_into_a_pipe_closed_after_one_line() -> tuple[int, str]:
+    """`endless | tradethehype sentiment | head -1`: stdin stays open and full."""
+    proc = start_sentiment()
     assert proc.stdin and proc.stdout and proc.stderr
     stdin = proc.stdin
 
@@ -87,14 +92,7 @@ def test_a_closed_stdout_pipe_ends_quietly() -> None:
 
 
 def test_ctrl_c_while_sentiment_waits_for_input_ends_in_one_line() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sentiment", "--backend", "lite"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        env=cli_env(),
-    )
+    proc = start_sentiment()
     assert proc.stdin and proc.stdout and proc.stderr
     try:
         proc.stdin.write(b"Tesla shares climb\n")
