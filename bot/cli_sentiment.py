@@ -10,20 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bot.cli_common import config_for, out
+from bot.cli_common import add_model, config_for, out
 from engine.errors import BackendUnavailable, UserError
 from engine.models import LABELS, Sentiment
+from engine.sentiment import chunk_size
 
 MAX_LINE_BYTES = 1 << 20  # longer lines are cut here (the model reads far less anyway)
-# Lines scored together: the backend sorts them by length and cuts model batches from them, so
-# a window of several batches wastes less on padding (about +30% headlines/s over one batch).
-BATCHES_PER_CHUNK = 4
 _END = object()
 
 
@@ -76,11 +75,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--model",
-        metavar="PATH|HUB_ID",
-        help="finbert: hub id or local folder; lite: a model folder made by scripts/train_lite.py",
-    )
+    add_model(p)
     p.add_argument("--config", type=Path, help="TOML config (default: ./config.toml if present)")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
 
@@ -114,11 +109,11 @@ async def run_sentiment(args: argparse.Namespace, stdin: BinaryIO | None = None)
     except BackendUnavailable as err:
         raise UserError(str(err)) from err
 
-    chunk_size = batch_size * BATCHES_PER_CHUNK
+    size = chunk_size(backend)  # lines scored together: a few model batches
     if args.text:
-        lines: AsyncIterator[list[str]] = _chunks_of(_from_args(args.text), chunk_size)
+        lines: AsyncIterator[list[str]] = _chunks_of(_from_args(args.text), size)
     else:
-        lines = read_chunks(stdin or sys.stdin.buffer, chunk_size)
+        lines = read_chunks(stdin or _own_stdin(), size)
     sink = sys.stdout.buffer
     async for chunk in lines:
         results = await backend.classify(chunk)
@@ -130,6 +125,20 @@ async def run_sentiment(args: argparse.Namespace, stdin: BinaryIO | None = None)
         )
         sink.flush()
     return 0
+
+
+def _own_stdin() -> BinaryIO:
+    """Standard input for the reader thread, as a file object of its own.
+
+    The thread may still be blocked in a read when the command ends (Ctrl-C, a closed pipe).
+    Holding sys.stdin's lock then would abort the interpreter at exit ("could not acquire lock
+    for <_io.BufferedReader name='<stdin>'>"); a duplicate descriptor's object is the thread's
+    alone, and nothing touches it at exit.
+    """
+    try:
+        return os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's in-memory stdin)
+        return sys.stdin.buffer
 
 
 def _json_line(text: str, result: Sentiment, backend: str, model: str) -> bytes:
@@ -181,40 +190,58 @@ def iter_lines(stream: BinaryIO) -> Iterable[str]:
 async def read_chunks(stream: BinaryIO, size: int) -> AsyncIterator[list[str]]:
     """Chunks of at most `size` lines, each as soon as lines are there (never waits to fill).
 
-    A daemon thread reads `stream` into a queue of at most 2 x `size` lines, so memory stays
-    bounded however long the input, and a scored chunk is printed while later lines arrive.
+    A daemon thread reads `stream` and hands each line to the loop; it holds at most 2 x `size`
+    lines not yet taken, so memory stays bounded however long the input, and a scored chunk is
+    printed while later lines arrive. The thread never creates a coroutine or task on the loop,
+    so a run cut short (`| head -1`, Ctrl-C) leaves nothing behind to complain at exit.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=2 * size)
+    queue: asyncio.Queue[object] = asyncio.Queue()  # bounded by `room`
+    room = threading.Semaphore(2 * size)
+    gone = threading.Event()  # the consumer has left: the reader stops
     failure: list[BaseException] = []
+
+    def hand_over(item: object) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is reading any more
+            return False
+        return True
 
     def reader() -> None:
         try:
             for text in iter_lines(stream):
-                asyncio.run_coroutine_threadsafe(queue.put(text), loop).result()
+                room.acquire()
+                if gone.is_set() or not hand_over(text):
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             failure.append(exc)
-        finally:
-            if not loop.is_closed():
-                asyncio.run_coroutine_threadsafe(queue.put(_END), loop)
+        hand_over(_END)
 
     threading.Thread(target=reader, name="stdin-reader", daemon=True).start()
-    while True:
-        item = await queue.get()
-        if item is _END:
-            break
-        chunk = [item]
-        while len(chunk) < size and not queue.empty():
-            nxt = queue.get_nowait()
-            if nxt is _END:
-                if failure:
-                    raise failure[0]
-                yield chunk  # type: ignore[misc]
-                return
-            chunk.append(nxt)
-        yield chunk  # type: ignore[misc]
+    try:
+        while (chunk := await _next_chunk(queue, room, size)) is not None:
+            yield chunk
+    finally:
+        gone.set()
+        room.release()  # wakes the reader if it waits for room; it then sees `gone`
     if failure:
         raise failure[0]
+
+
+async def _next_chunk(
+    queue: asyncio.Queue[object], room: threading.Semaphore, size: int
+) -> list[str] | None:
+    """Up to `size` lines: waits for the first, takes the rest only if already there."""
+    chunk: list[str] = []
+    while len(chunk) < size and (chunk == [] or not queue.empty()):
+        item = await queue.get() if not chunk else queue.get_nowait()
+        if item is _END:
+            queue.put_nowait(_END)  # seen again by the next call, which returns None
+            return chunk or None
+        room.release()
+        chunk.append(item)  # type: ignore[arg-type]
+    return chunk
 
 
 # --- tradethehype model prepare ------------------------------------------------------------

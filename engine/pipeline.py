@@ -25,7 +25,7 @@ from engine.polling import LiveNews, NewsSource
 from engine.prices import PriceProvider, PriceSnapshot
 from engine.pricing import PriceRound, fetch_prices
 from engine.report import backend_label
-from engine.sentiment import SentimentBackend
+from engine.sentiment import SentimentBackend, chunk_size
 from engine.serialize import digest_to_dict, signal_to_dict
 from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
 from engine.store import NewSignal, RecordedSignal, Store, StoredDigest
@@ -390,18 +390,20 @@ class SignalEngine:
         by_title = await self.store.cached_sentiments(model_key, list(unique))
         titles = [t for t in unique if t not in by_title]
         t0 = time.perf_counter()
-        results = await self.sentiment.classify(titles) if titles else []
+        step = chunk_size(self.sentiment)
+        for start in range(0, len(titles), step):  # each chunk kept as soon as it is scored:
+            chunk = titles[start : start + step]  # an interrupted run loses one chunk at most
+            fresh = list(zip(chunk, await self.sentiment.classify(chunk), strict=True))
+            by_title.update(fresh)
+            if remember:
+                await self.store.cache_sentiments(model_key, fresh, now)
         log.info(
             "Scored %d headlines with %s in %.1f s (%d from the store)",
             len(titles),
             self.sentiment.name,
             time.perf_counter() - t0,
-            len(by_title),
+            len(unique) - len(titles),
         )
-        by_title.update(zip(titles, results, strict=True))
-        if remember:
-            fresh = list(zip(titles, results, strict=True))
-            await self.store.cache_sentiments(model_key, fresh, now)
         out: list[_Candidate] = []
         for symbol, arts in by_symbol.items():
             if not arts:

@@ -5,7 +5,7 @@ Platform-neutral: adapters escape and decorate these strings for their own marku
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,14 +19,24 @@ def et_time(dt: datetime) -> str:
 
 
 def utc_time(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M UTC")
+    """`dt` converted to UTC: "2026-11-20 15:30 UTC" (a naive time is taken as UTC already)."""
+    aware = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def span(delta: timedelta) -> str:
+    """A duration in words, whole minutes: "45 min", "1 h 25 min", "8 days 2 h" (never negative)."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    days, hours = divmod(minutes // 60, 24)
+    return plural(days, "day") + (f" {hours} h" if hours else "")
 
 
 def age(published: datetime, now: datetime) -> str:
-    minutes = max(int((now - published).total_seconds() // 60), 0)
-    if minutes < 60:
-        return f"{minutes} min ago"
-    return f"{minutes // 60} h {minutes % 60:02d} min ago"
+    return f"{span(now - published)} ago"
 
 
 def plural(n: int, word: str) -> str:
@@ -54,27 +64,26 @@ def format_quote(q: Quote) -> str:
     return f"price {phrase}" + ("" if q.market_open else " (market closed)")
 
 
-def render_why(p: dict[str, Any]) -> str:
-    """How a recorded signal was made, from the payload the store keeps."""
+def render_why(p: dict[str, Any], now: datetime | None = None) -> str:
+    """How a recorded signal was made, from the payload the store keeps.
+
+    Ages are from `now` (the clock's time; default: the signal's own time). When the signal is
+    older than a minute, each headline also says how long before the signal it came out: that
+    is the age its recency weight was computed from.
+    """
     made = datetime.fromisoformat(p["generated_at"])
+    now = now or made
+    later = now - made >= timedelta(minutes=1)
+    when = f"signalled {utc_time(made)}" + (f", {age(made, now)}" if later else "")
     ex = p.get("explain", {})
     w = ex.get("weights", {})
     lines = [
-        f"Why {p['direction'].upper()} on {p['symbol']} ({p['name']}), signalled {utc_time(made)}",
+        f"Why {p['direction'].upper()} on {p['symbol']} ({p['name']}), {when}",
         f"Sentiment backend: {p.get('backend', '?')}",
         "",
         f"Headlines (weight = confidence x recency, half-life {ex.get('half_life_hours', 0):g} h):",
     ]
-    weights = ex.get("article_weights", [])
-    for i, a in enumerate(p.get("articles", [])):
-        scores = a.get("scores", {})
-        probs = " ".join(
-            f"{k[:3]} {scores.get(k, 0):.2f}" for k in ("positive", "negative", "neutral")
-        )
-        ago = age(datetime.fromisoformat(a["published"]), made)
-        weight = f" weight {weights[i]:.2f}" if i < len(weights) else ""
-        lines.append(f" - {a['title']}")
-        lines.append(f"   {a['source']}, {ago}; {a['label']} ({probs}){weight}")
+    lines.extend(_why_headlines(p, made, now))
     lines.append("")
     lines.append(f"News sentiment {p['sentiment']:+.3f} (weighted P(positive) - P(negative))")
     t = ex.get("technicals")
@@ -111,3 +120,23 @@ def render_why(p: dict[str, Any]) -> str:
     lines.append(f"Level formula: {ex.get('levels_formula', 'n/a')}")
     lines.append(f"Cooldown: {p.get('cooldown', 'n/a')}")
     return "\n".join(lines) + "\n"
+
+
+def _why_headlines(p: dict[str, Any], made: datetime, now: datetime) -> list[str]:
+    """Two lines per headline: its title, then its source, age, label, scores and weight."""
+    later = now - made >= timedelta(minutes=1)
+    weights = p.get("explain", {}).get("article_weights", [])
+    lines = []
+    for i, a in enumerate(p.get("articles", [])):
+        scores = a.get("scores", {})
+        probs = " ".join(
+            f"{k[:3]} {scores.get(k, 0):.2f}" for k in ("positive", "negative", "neutral")
+        )
+        published = datetime.fromisoformat(a["published"])
+        ago = age(published, now)
+        if later:
+            ago += f" ({span(made - published)} before the signal)"
+        weight = f" weight {weights[i]:.2f}" if i < len(weights) else ""
+        lines.append(f" - {a['title']}")
+        lines.append(f"   {a['source']}, {ago}; {a['label']} ({probs}){weight}")
+    return lines

@@ -190,18 +190,31 @@ async def test_connection_refused_is_one_line(
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("user_agent", ["", "   ", "Jane Doe", "Sample Company admin@example.com"])
+@pytest.mark.parametrize(
+    ("user_agent", "says"),
+    [
+        ("", "user_agent is not set"),
+        ("   ", "user_agent is not set"),
+        ("x", "user_agent is 'x', which has no e-mail address"),
+        ("Jane Doe", "user_agent is 'Jane Doe', which has no e-mail address"),
+        (
+            "Sample Company admin@example.com",
+            "user_agent is 'Sample Company admin@example.com', which is still a placeholder",
+        ),
+    ],
+)
 async def test_undeclared_user_agent_is_refused_before_downloading(
     sec: SecServer,
     data_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     user_agent: str,
+    says: str,
 ) -> None:
     sec.body = json.dumps(sec_payload()).encode()
     code, out, err = await update(capsys, tmp_path, sec.url, user_agent)
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "[tickers] user_agent is not set" in err
+    assert err.count("\n") == 1 and f"[tickers] {says}: SEC asks" in err
     assert sec.user_agents == []  # nothing was asked of SEC
     assert not data_dir.exists()
 

@@ -12,7 +12,6 @@ three-class positive/negative/neutral model works whatever its label order.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import logging
 import threading
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import BackendUnavailable
 from engine.models import LABELS, Sentiment
+from engine.sentiment import check_stop, in_worker
 from engine.sentiment.loader import (
     RUNTIMES,
     configure_torch_threads,
@@ -162,18 +162,21 @@ class FinBertBackend:
             return []
         if not self.loaded:
             raise RuntimeError("FinBertBackend.load() must be called before classify()")
-        return await asyncio.to_thread(self.classify_sync, list(texts))
+        batch = list(texts)
+        return await in_worker(lambda stop: self.classify_sync(batch, stop))
 
-    def classify_sync(self, texts: Sequence[str]) -> list[Sentiment]:
+    def classify_sync(
+        self, texts: Sequence[str], stop: threading.Event | None = None
+    ) -> list[Sentiment]:
         """`classify` without the thread hop, for callers already off the event loop."""
         cleaned = [clean_text(t) for t in texts]
         if self._onnx is not None:
             with self._lock:
-                probs = self._onnx.predict_proba(cleaned).tolist()
+                probs = self._onnx.predict_proba(cleaned, stop).tolist()
             return [self._sentiment(row) for row in probs]
-        return self._classify_torch(cleaned)
+        return self._classify_torch(cleaned, stop)
 
-    def _classify_torch(self, cleaned: list[str]) -> list[Sentiment]:
+    def _classify_torch(self, cleaned: list[str], stop: threading.Event | None) -> list[Sentiment]:
         import torch
 
         assert self._tokenizer is not None and self._model is not None
@@ -182,6 +185,7 @@ class FinBertBackend:
         results: list[Sentiment | None] = [None] * len(cleaned)
         with self._lock, torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
+                check_stop(stop)
                 chunk = order[start : start + self.batch_size]
                 batch = self._tokenizer(
                     [cleaned[i] for i in chunk],

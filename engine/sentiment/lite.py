@@ -12,7 +12,6 @@ engine/data/lite/ holds everything it needs, with no pickle and no torch at run 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 
 from engine.errors import BackendUnavailable
 from engine.models import LABELS, Sentiment
+from engine.sentiment import in_worker
 from engine.sentiment.loader import missing_package, one_line
 from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.text import clean_text
@@ -127,14 +127,17 @@ class LiteBackend:
             return []
         if self._model is None:
             raise RuntimeError("LiteBackend.load() must be called before classify()")
-        return await asyncio.to_thread(self.classify_sync, list(texts))
+        batch = list(texts)
+        return await in_worker(lambda stop: self.classify_sync(batch, stop))
 
-    def classify_sync(self, texts: Sequence[str]) -> list[Sentiment]:
+    def classify_sync(
+        self, texts: Sequence[str], stop: threading.Event | None = None
+    ) -> list[Sentiment]:
         """`classify` without the thread hop, for callers already off the event loop."""
         assert self._model is not None
         cleaned = [clean_text(t) for t in texts]
         with self._lock:
-            probs = self._model.predict_proba(cleaned)
+            probs = self._model.predict_proba(cleaned, stop)
         return [to_sentiment(self._model.labels, row) for row in probs.tolist()]
 
 

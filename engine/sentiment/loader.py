@@ -102,12 +102,17 @@ def configure_torch_threads() -> None:
 
 
 def one_line(text: object, limit: int = 200) -> str:
-    """First non-empty line of an error message, shortened for a one-line user message."""
-    for line in str(text).splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 3] + "..."
-    return type(text).__name__ if isinstance(text, BaseException) else ""
+    """An error message as one line for a user: its lines joined, cut at a word if too long.
+
+    (Only the first line cut messages mid-sentence: "... from one of:" and the list gone.)
+    """
+    line = " ".join(str(text).split())
+    if not line:
+        return type(text).__name__ if isinstance(text, BaseException) else ""
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 3]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "..."
 
 
 def missing_package(backend: str, err: ImportError) -> BackendUnavailable:
@@ -166,6 +171,11 @@ def load_pretrained(backend: str, model: str, load: Callable[[str, bool], T]) ->
     if path.exists() or not looks_like_hub_id(model):
         if not path.is_dir():
             problem = "is not a folder" if path.exists() else "does not exist"
+        elif not (path / "config.json").is_file():
+            problem = "holds no model (no config.json)"
+        else:
+            problem = ""
+        if problem:
             raise BackendUnavailable(
                 f"{prefix}: model path {str(path)!r} {problem}: set [sentiment] model to a folder "
                 f"saved with save_pretrained or to a hub id, {_USE_LITE}"

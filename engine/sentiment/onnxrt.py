@@ -7,12 +7,14 @@ own longest text (dynamic padding): short headlines never pay for a long one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engine.sentiment import check_stop
 from engine.sentiment.loader import cpu_threads
 
 
@@ -71,8 +73,11 @@ class OnnxClassifier:
         self._tokenizer = tokenizer
         self._session = session
 
-    def logits(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw class scores, shape (len(texts), classes), rows in input order."""
+    def logits(self, texts: Sequence[str], stop: threading.Event | None = None) -> np.ndarray:
+        """Raw class scores, shape (len(texts), classes), rows in input order.
+
+        Raises ScoringStopped between batches once `stop` is set.
+        """
         if self._session is None:
             raise RuntimeError("OnnxClassifier.load() must be called before logits()")
         if not texts:
@@ -82,6 +87,7 @@ class OnnxClassifier:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
+            check_stop(stop)
             chunk = order[start : start + self.batch_size]
             width = max(1, max(len(ids[i]) for i in chunk))
             input_ids = np.full((len(chunk), width), self._pad_id, dtype=np.int64)
@@ -96,9 +102,11 @@ class OnnxClassifier:
             out[chunk] = self._session.run(None, feed)[0]
         return out
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(
+        self, texts: Sequence[str], stop: threading.Event | None = None
+    ) -> np.ndarray:
         """Softmax of `logits`, columns in `labels` order."""
-        x = self.logits(texts).astype(np.float64)
+        x = self.logits(texts, stop).astype(np.float64)
         x -= x.max(axis=1, keepdims=True)
         e = np.exp(x)
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

@@ -57,13 +57,19 @@ def check_user_agent(user_agent: str) -> str:
     """The declared User-Agent, or UpdateError if it is unset or still a placeholder."""
     ua = " ".join(user_agent.split())
     low = ua.lower()
-    if not ua or "@" not in ua or any(p in low for p in _PLACEHOLDERS):
-        raise UpdateError(
-            "[tickers] user_agent is not set: SEC asks automated downloads to declare who they "
-            'are; set it in your config to your name and e-mail, e.g. user_agent = "Jane Doe '
-            'jane@mail.org"'
-        )
-    return ua
+    if ua and "@" in ua and not any(p in low for p in _PLACEHOLDERS):
+        return ua
+    if not ua:
+        problem = "is not set"
+    elif "@" not in ua:
+        problem = f"is {ua!r}, which has no e-mail address"
+    else:
+        problem = f"is {ua!r}, which is still a placeholder"
+    raise UpdateError(
+        f"[tickers] user_agent {problem}: SEC asks automated downloads to declare who they "
+        'are; set it in your config to your name and e-mail, e.g. user_agent = "Jane Doe '
+        'jane@mail.org"'
+    )
 
 
 async def download(
