@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.cli_common import add_common, config_for, out
 from bot.config import Config
-from bot.health import check_health, healthy, verdict
+from bot.health import check_health, healthy, report
 from engine.clock import SystemClock
 
 SECRET_KEYS = frozenset({"token"})  # in any section: never printed
@@ -65,7 +65,7 @@ async def dispatch(args: argparse.Namespace) -> int | None:
         return 0
     if args.command == "health":
         checks = await check_health(config_for(args), clock=SystemClock(), deep=args.deep)
-        out("".join(c.line() + "\n" for c in checks) + verdict(checks) + "\n")
+        out(report(checks))
         return 0 if healthy(checks) else 1
     return None
 

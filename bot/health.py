@@ -29,6 +29,7 @@ from engine.pipeline import COMMAND_LINE
 from engine.polling import POLL_STATE
 from engine.sentiment.loader import looks_like_hub_id, one_line
 from engine.store import Store
+from engine.text import span, utc_time
 
 HEARTBEAT_MAX_AGE = timedelta(minutes=5)  # `run` writes one at least once a minute
 # how delivery states read in the last-digest line, in this order (others follow as they are)
@@ -56,6 +57,11 @@ class Check:
 
     def line(self) -> str:
         return f"{self.status:<4} {self.name}: {self.detail}"
+
+
+def report(checks: Sequence[Check]) -> str:
+    """What `tradethehype health` prints: a line per check, then the verdict."""
+    return "".join(c.line() + "\n" for c in checks) + verdict(checks) + "\n"
 
 
 def healthy(checks: Sequence[Check]) -> bool:
@@ -190,11 +196,13 @@ async def check_bot(store: Store, now: datetime) -> Check:
     who = f"pid {value.get('pid', '?')}, {', '.join(value.get('adapters') or []) or 'no chats'}"
     if age > HEARTBEAT_MAX_AGE:
         return Check(
-            "bot", False, f"not running: last heartbeat {ago(age)} ago at {utc(at)} ({who})"
+            "bot",
+            False,
+            f"not running: last heartbeat {span(age, seconds=True)} ago at {utc_time(at)} ({who})",
         )
     started = _parse(value.get("started"))
-    since = f"; up since {utc(started)}" if started else ""
-    return Check("bot", True, f"running: heartbeat {ago(age)} ago ({who}{since})")
+    since = f"; up since {utc_time(started)}" if started else ""
+    return Check("bot", True, f"running: heartbeat {span(age, seconds=True)} ago ({who}{since})")
 
 
 async def last_digest(store: Store) -> Check:
@@ -202,7 +210,7 @@ async def last_digest(store: Store) -> Check:
     last = await store.latest_digest()
     if last is None:
         return Check("last digest", True, "none built yet", informational=True)
-    built = utc(last.created_at)
+    built = utc_time(last.created_at)
     if last.schedule == COMMAND_LINE:
         detail = f"#{last.id} from the command line, built {built}"
     else:
@@ -224,9 +232,10 @@ async def last_poll(store: Store, now: datetime, *, every: timedelta) -> Check:
         return Check("news", True, "not polled yet", informational=True)
     value, at = poll
     age = now - at
-    late = f" (overdue: polled every {ago(every)})" if age > 2 * every else ""
+    late = f" (overdue: polled every {span(every)})" if age > 2 * every else ""
     detail = (
-        f"polled {ago(age)} ago at {utc(at)}{late}: {value.get('stories', '?')} fresh stories, "
+        f"polled {span(age, seconds=True)} ago at {utc_time(at)}{late}: "
+        f"{value.get('stories', '?')} fresh stories, "
         f"{value.get('new', '?')} new, from {value.get('feeds', '?')} feeds "
         f"in {float(value.get('seconds', 0)):.1f} s"
     )
@@ -244,19 +253,6 @@ async def last_poll(store: Store, now: datetime, *, every: timedelta) -> Check:
 # -- wording ----------------------------------------------------------------------------------
 
 
-def ago(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 2 * 3600:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
-
-
-def utc(at: datetime) -> str:
-    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _parse(text: object) -> datetime | None:

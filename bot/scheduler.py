@@ -29,6 +29,7 @@ from engine.commands.core import digest_reply
 from engine.polling import PolledNews
 from engine.schedule import Planner, Schedule, Slot, parse_time
 from engine.store import Delivery, Store, StoredDigest
+from engine.text import span
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class DigestScheduler:
             "Digest scheduled at %s%s (grace %s)",
             self.core.default_schedule.describe(),
             ", trading days only" if self.planner.trading_days_only else "",
-            _span(self.planner.grace),
+            span(self.planner.grace),
         )
         beat = asyncio.create_task(self._beat(stop), name="heartbeat")
         try:
@@ -285,8 +286,8 @@ class DigestScheduler:
             "Not sending the %s digest: it is %s late, past the %s grace (the next one comes "
             "as scheduled)",
             slot.key,
-            _span(now - slot.at),
-            _span(self.planner.grace),
+            span(now - slot.at),
+            span(self.planner.grace),
         )
 
     async def _build(self, slot: Slot, now: datetime) -> StoredDigest | None:
@@ -316,7 +317,3 @@ class DigestScheduler:
         await self.store.set_state(LAST_DIGEST, {"id": digest.id, "slot": slot.key}, now)
         return digest
 
-
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"

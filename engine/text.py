@@ -24,8 +24,11 @@ def utc_time(dt: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def span(delta: timedelta) -> str:
-    """A duration in words, whole minutes: "45 min", "1 h 25 min", "8 days 2 h" (never negative)."""
+def span(delta: timedelta, *, seconds: bool = False) -> str:
+    """A duration in words, whole minutes: "45 min", "1 h 25 min", "8 days 2 h" (never negative);
+    with `seconds`, under two minutes in seconds: "30 s" (a heartbeat's age)."""
+    if seconds and delta < timedelta(minutes=2):
+        return f"{max(int(delta.total_seconds()), 0)} s"
     minutes = max(int(delta.total_seconds() // 60), 0)
     if minutes < 60:
         return f"{minutes} min"

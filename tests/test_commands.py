@@ -142,3 +142,18 @@ async def test_a_digest_of_nothing_but_failures_is_not_kept_for_the_day(
         assert "No new signals" in down.plain_text and "Source failed" in down.plain_text
         engine.settings = working  # the feed is back
         assert "TSLA BULLISH" in (await core.handle("digest", "", asker)).plain_text
+
+
+@pytest.mark.asyncio
+async def test_why_in_a_chat_days_later_counts_ages_from_now(
+    tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar
+) -> None:
+    async with open_world(tmp_path, symbols, calendar) as (engine, clock, _):
+        core = BotCore(engine, build_registry())
+        asker = Caller("console", "1", "1")
+        await core.handle("digest", "", asker)
+        fresh = (await core.handle("why", "TSLA", asker)).plain_text
+        assert fresh.startswith("Why BULLISH on TSLA (Tesla), signalled 2026-03-10 15:00 UTC\n")
+        clock.set(NOW + timedelta(days=8, hours=2))
+        later = (await core.handle("why", "TSLA", asker)).plain_text
+        assert "signalled 2026-03-10 15:00 UTC, 8 days 2 h ago" in later.splitlines()[0]

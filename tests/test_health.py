@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import Config, SentimentConfig, with_overrides
-from bot.health import check_health, model_files
+from bot.config import Config, SentimentConfig, load_config, with_overrides
+from bot.health import check_health, model_files, report
 from bot.scheduler import HEARTBEAT, LAST_DIGEST
 from engine.clock import FixedClock
 from engine.polling import POLL_STATE
@@ -48,6 +48,12 @@ def health(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[st
     return code, out.splitlines(), err
 
 
+def health_at(tmp_path: Path, db: Path, now: datetime) -> list[str]:
+    """What `health` prints when the clock reads `now` (the command itself reads the system's)."""
+    config = load_config(write_config(tmp_path, db))
+    return report(asyncio.run(check_health(config, clock=FixedClock(now)))).splitlines()
+
+
 def test_healthy_store_and_fresh_heartbeat_exit_0(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -56,10 +62,15 @@ def test_healthy_store_and_fresh_heartbeat_exit_0(
     code, lines, err = health(capsys, "--config", str(write_config(tmp_path, db)))
     assert code == 0, lines
     assert err == ""
+    assert lines[2].startswith("ok   bot: running: heartbeat ")
+    asyncio.run(beat(db, NOW - timedelta(seconds=30)))
+    lines = health_at(tmp_path, db, NOW)
     assert lines[0] == f"ok   store: {db} (schema 4)"
     assert lines[1] == f"ok   model: lite, files in {DEFAULT_DIR}"
-    assert lines[2].startswith("ok   bot: running: heartbeat 3")
-    assert "pid 4242, telegram, discord; up since" in lines[2]
+    assert lines[2] == (
+        "ok   bot: running: heartbeat 30 s ago (pid 4242, telegram, discord; "
+        "up since 2026-03-10 12:59 UTC)"
+    )
     assert lines[3:] == [
         "info last digest: none built yet",
         "info news: not polled yet",
@@ -71,11 +82,15 @@ def test_stale_heartbeat_exit_1_names_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = tmp_path / "bot.db"
-    asyncio.run(beat(db, datetime.now(UTC) - timedelta(minutes=10, seconds=5)))
+    asyncio.run(beat(db, datetime.now(UTC) - timedelta(hours=1)))
     code, lines, _ = health(capsys, "--config", str(write_config(tmp_path, db)))
-    assert code == 1
-    assert lines[2].startswith("FAIL bot: not running: last heartbeat 10 min ago at ")
-    assert lines[2].endswith("(pid 4242, telegram, discord)")
+    assert code == 1 and lines[-1] == "unhealthy: bot"
+    asyncio.run(beat(db, NOW - timedelta(minutes=10, seconds=5)))
+    lines = health_at(tmp_path, db, NOW)
+    assert lines[2] == (
+        "FAIL bot: not running: last heartbeat 10 min ago at 2026-03-10 14:49 UTC "
+        "(pid 4242, telegram, discord)"
+    )
     assert lines[-1] == "unhealthy: bot"
 
 

@@ -210,7 +210,7 @@ class BotCore:
         payload = await self.engine.store.card(card_id)
         if payload is None:
             return refusal("That signal is no longer in the store.")
-        return why_reply(payload)
+        return why_reply(payload, self.engine.clock.now())
 
     # -- cards and digests --------------------------------------------------------------------
 
@@ -262,8 +262,9 @@ class BotCore:
         return payload
 
 
-def why_reply(payload: dict[str, Any]) -> Reply:
-    return Reply((Text(render_why(payload).rstrip(), preformatted=True),))
+def why_reply(payload: dict[str, Any], now: datetime) -> Reply:
+    """How a signal was made; its ages counted from `now` (the clock's time, not the signal's)."""
+    return Reply((Text(render_why(payload, now).rstrip(), preformatted=True),))
 
 
 def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Reply:

@@ -128,11 +128,11 @@ def register(registry: Registry) -> None:
                     f"No signal recorded for {symbol} yet. "
                     f"/signal {symbol} shows what the news says now."
                 )
-            return why_reply(payload)
+            return why_reply(payload, ctx.now)
         payload = await ctx.store.last_shown(ctx.caller.platform, ctx.caller.chat_id)
         if payload is None:
             return refusal(
                 "Nothing to explain in this chat yet: try /signal TICKER or /digest first, "
                 "or /why TICKER."
             )
-        return why_reply(payload)
+        return why_reply(payload, ctx.now)
