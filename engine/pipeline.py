@@ -24,8 +24,7 @@ from engine.news import NewsFetcher, fresh_and_unique, keyed, ticker_feed_urls
 from engine.polling import LiveNews, NewsSource
 from engine.prices import PriceProvider, PriceSnapshot
 from engine.pricing import PriceRound, fetch_prices
-from engine.report import backend_label
-from engine.sentiment import SentimentBackend, chunk_size
+from engine.sentiment import SentimentBackend, backend_label, chunk_size
 from engine.serialize import digest_to_dict, signal_to_dict
 from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
 from engine.store import NewSignal, RecordedSignal, Store, StoredDigest

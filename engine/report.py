@@ -6,7 +6,6 @@ Plain text; adapters escape and decorate it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from engine.pricing import source_name
@@ -23,17 +22,6 @@ _MARKET = {
     "closed": "market closed",
 }
 
-
-def backend_label(name: str, model_id: str) -> str:
-    """ "finbert (ProsusAI/finbert)"; a model named after its backend is not named twice:
-    "lite (MiniLM-L6, fine-tuned, int8)", not "lite (tradethehype-lite (MiniLM-L6, ...))"."""
-    first, _, rest = model_id.partition(" ")
-    if "/" in first or not re.fullmatch(rf"(.*[-_])?{re.escape(name)}", first, re.I):
-        return f"{name} ({model_id})"
-    rest = rest.strip()
-    if rest.startswith("(") and rest.endswith(")"):
-        rest = rest[1:-1]
-    return f"{name} ({rest})" if rest else name
 
 
 def market_phrase(state: str) -> str:

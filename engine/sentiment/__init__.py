@@ -11,6 +11,7 @@ batches: the process then waits for one batch, not for all of them.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
@@ -36,6 +37,19 @@ class SentimentBackend(Protocol):
 
 class ScoringStopped(Exception):
     """Raised in the worker thread when its stop flag is set; nobody is waiting for the result."""
+
+
+def backend_label(name: str, model_id: str) -> str:
+    """ "finbert (ProsusAI/finbert)"; a model named after its backend is not named twice:
+    "lite (MiniLM-L6, fine-tuned, int8)", not "lite (tradethehype-lite (MiniLM-L6, ...))"."""
+    first, _, rest = model_id.partition(" ")
+    if "/" in first or not re.fullmatch(rf"(.*[-_])?{re.escape(name)}", first, re.I):
+        return f"{name} ({model_id})"
+    rest = rest.strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1]
+    return f"{name} ({rest})" if rest else name
+
 
 
 def chunk_size(backend: object) -> int:
