@@ -13,6 +13,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY scripts/install.sh scripts/
 COPY engine engine
+COPY chat chat
 COPY adapters adapters
 COPY bot bot
 # The same script as `make`; torch from PyTorch's CPU-only index (PyPI's pulls in CUDA).

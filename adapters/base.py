@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from engine.commands import BotCore
-from engine.commands.replies import Reply
+from chat import BotCore
+from chat.replies import Reply
 
 log = logging.getLogger(__name__)
 

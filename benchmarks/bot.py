@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bot.py [--backend lite|finbert] [--requests 20]
 
 Starts the real `tradethehype run` process against the fake Telegram Bot API server from the test
-suite (tests/fake_telegram.py, on 127.0.0.1), with the bundled demo stories (their dates moved to
+suite (tests/support/fake_telegram.py, on 127.0.0.1), with the bundled demo stories (their dates moved to
 now, so they are fresh), the demo's price bars (so quotes are days old: shown as at close or
 stale) and a fresh store, then measures: process start to "serving", the latency of /help and
 of /signal (median and worst over --requests each; the first /signal scores the headlines, later
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fake_telegram import FakeTelegram, peak_rss_mb, serve, start_run  # noqa: E402
+from support.fake_telegram import FakeTelegram, peak_rss_mb, serve, start_run  # noqa: E402
 
 from bot.cli import DEMO_AT, demo_data  # noqa: E402
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/digest.py [--chats 200] [--lead 60]
 
 Starts the real `tradethehype run` process (lite backend) against the fake Telegram Bot API from
-the test suite (tests/fake_telegram.py, on 127.0.0.1), on the test world's feeds and price bars,
+the test suite (tests/support/fake_telegram.py, on 127.0.0.1), on the test world's feeds and price bars,
 with --chats private chats subscribed and the rehearsal clock (`run --at`) started --lead seconds
 before the 08:00 digest. Prints when the digest was built and when every chat had it (both from
 the digest's time), messages per second, duplicates, and the process's peak RSS (VmHWM).
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from botworld import NOW, write_bot_config  # noqa: E402
-from fake_telegram import bot_process, peak_rss_mb, serve  # noqa: E402
+from support.botworld import NOW, write_bot_config  # noqa: E402
+from support.fake_telegram import bot_process, peak_rss_mb, serve  # noqa: E402
 
 from engine.store import Store  # noqa: E402
 

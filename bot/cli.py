@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from adapters.console import render_digest, render_ticker_view, render_why
 from bot import cli_ops, cli_sentiment, cli_symbols
 from bot.cli_common import add_at, add_common, clock_for, config_for, out, parse_at
 from bot.config import Config, load_config, with_overrides
+from bot.console import render_digest, render_ticker_view, render_why
 from bot.logformat import configure_logging
 from bot.run import run_bot
 from bot.wiring import open_engine, open_store
@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None, *, sentiment: SentimentBackend | Non
     # yfinance logs its own network errors at ERROR; the digest reports failed prices itself
     logging.getLogger("yfinance").setLevel(logging.CRITICAL)
     if not verbose:  # and its failed feeds, one line each: a log line would say it twice
-        logging.getLogger("engine.news").setLevel(logging.ERROR)
+        logging.getLogger("engine.news.fetch").setLevel(logging.ERROR)
     try:
         return asyncio.run(_dispatch(args, sentiment))
     except UserError as exc:

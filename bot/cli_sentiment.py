@@ -93,7 +93,7 @@ async def dispatch(args: argparse.Namespace) -> int | None:
 
 
 async def run_sentiment(args: argparse.Namespace, stdin: BinaryIO | None = None) -> int:
-    from engine.sentiment.loader import load_backend
+    from engine.sentiment.backends import load_backend
 
     config = config_for(args)
     s = config.sentiment

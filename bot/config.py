@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import ConfigError
-from engine.storefile import DEFAULT_BUSY_TIMEOUT
+from engine.store.file import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_CONFIG = Path("config.toml")
 

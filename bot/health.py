@@ -23,13 +23,13 @@ from typing import Any
 from bot.config import Config, SentimentConfig
 from bot.scheduler import HEARTBEAT
 from bot.wiring import make_sentiment, open_store
+from chat.text import span, utc_time
 from engine.clock import Clock
 from engine.errors import UserError
+from engine.news.polling import POLL_STATE
 from engine.pipeline import COMMAND_LINE
-from engine.polling import POLL_STATE
-from engine.sentiment.loader import looks_like_hub_id, one_line
+from engine.sentiment.runtime import looks_like_hub_id, one_line
 from engine.store import Store
-from engine.text import span, utc_time
 
 HEARTBEAT_MAX_AGE = timedelta(minutes=5)  # `run` writes one at least once a minute
 # how delivery states read in the last-digest line, in this order (others follow as they are)

@@ -18,12 +18,12 @@ from bot.config import Config
 from bot.logsafe import redact_logs
 from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
+from chat import BotCore, BotSettings, build_registry
+from chat.schedule import Planner
 from engine.clock import Clock
-from engine.commands import BotCore, BotSettings, build_registry
 from engine.errors import UserError
 from engine.market import MarketCalendar
-from engine.polling import PolledNews
-from engine.schedule import Planner
+from engine.news.polling import PolledNews
 from engine.sentiment import SentimentBackend
 
 log = logging.getLogger(__name__)

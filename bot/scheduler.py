@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from adapters.base import ChatAdapter, DeliveryReport, broadcast
+from chat import BotCore
+from chat.core import digest_reply
+from chat.schedule import Planner, Schedule, Slot, parse_time
+from chat.text import span
 from engine.clock import Clock
-from engine.commands import BotCore
-from engine.commands.core import digest_reply
-from engine.polling import PolledNews
-from engine.schedule import Planner, Schedule, Slot, parse_time
+from engine.news.polling import PolledNews
 from engine.store import Delivery, Store, StoredDigest
-from engine.text import span
 
 log = logging.getLogger(__name__)
 

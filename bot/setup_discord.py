@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.tokens import read_token
-from engine.commands import BotCore
+from chat import BotCore
 from engine.errors import UserError
 
 if TYPE_CHECKING:  # discord.py is imported only when Discord is enabled

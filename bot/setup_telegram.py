@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from adapters.telegram.adapter import TelegramAdapter
 from bot.config import Config
 from bot.tokens import read_token
-from engine.commands import BotCore
+from chat import BotCore
 from engine.errors import UserError
 
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"

@@ -12,12 +12,12 @@ from bot.config import Config
 from engine.clock import Clock
 from engine.errors import ConfigError
 from engine.market import MarketCalendar
-from engine.news import NewsFetcher
+from engine.news.fetch import NewsFetcher
+from engine.news.polling import PolledNews
 from engine.pipeline import EngineSettings, SignalEngine
-from engine.polling import PolledNews
 from engine.prices import CsvPriceProvider, PriceProvider, YFinancePriceProvider
 from engine.sentiment import SentimentBackend
-from engine.sentiment.loader import load_backend
+from engine.sentiment.backends import load_backend
 from engine.signals import Weights
 from engine.store import Store
 from engine.symbols import SymbolIndex

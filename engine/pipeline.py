@@ -20,10 +20,10 @@ from engine.clock import Clock
 from engine.errors import UnknownTicker
 from engine.market import MarketCalendar
 from engine.models import Article, Digest, Direction, Levels, Quote, Signal, Technicals
-from engine.news import NewsFetcher, fresh_and_unique, keyed, ticker_feed_urls
-from engine.polling import LiveNews, NewsSource
+from engine.news.fetch import NewsFetcher, fresh_and_unique, keyed, ticker_feed_urls
+from engine.news.polling import LiveNews, NewsSource
 from engine.prices import PriceProvider, PriceSnapshot
-from engine.pricing import PriceRound, fetch_prices
+from engine.prices.lookup import PriceRound, fetch_prices
 from engine.sentiment import SentimentBackend, backend_label, chunk_size
 from engine.serialize import digest_to_dict, signal_to_dict
 from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak

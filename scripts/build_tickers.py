@@ -4,7 +4,7 @@
 
 The SEC file is public domain; get a fresh copy from SEC EDGAR ("company_tickers_exchange.json")
 and pass it with --src. Display-name and share-class overrides come from engine/data/aliases.json,
-the stop list from engine/data/name_stopwords.txt (see engine/tickerlist.py for the rules).
+the stop list from engine/data/name_stopwords.txt (see engine/symbols/tickerlist.py for the rules).
 Users refresh their own copy with `tradethehype tickers update`, which applies the same
 processing; this script rebuilds the list that ships with the project.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.tickerlist import TICKERS_PATH, build_from_files, write_ticker_list  # noqa: E402
+from engine.symbols.tickerlist import TICKERS_PATH, build_from_files, write_ticker_list  # noqa: E402
 
 DEFAULT_SRC = ROOT.parent / "shared" / "data" / "tickers" / "sec_company_tickers_exchange.json"
 

@@ -123,7 +123,7 @@ def test_digest_through_the_real_finbert_path(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """A tiny BERT saved in FinBERT's layout, biased to 'negative': every headline reads bearish."""
-    from tinymodels import FINBERT_ORDER, build_tiny_bert
+    from support.tinymodels import FINBERT_ORDER, build_tiny_bert
 
     model = build_tiny_bert(tmp_path / "tiny-finbert", FINBERT_ORDER, favour="negative")
     code, out, err = run(

@@ -16,15 +16,16 @@ from pathlib import Path
 
 import pytest
 from conftest import rss
+from support.tinymodels import FINBERT_ORDER, build_tiny_bert
 from test_cli import sample_args
 from test_sentiment_cli import ROOT, cli_env
-from tinymodels import FINBERT_ORDER, build_tiny_bert
 
 from bot.cli import DEMO_AT, demo_data, main
+from chat.text import span
 from engine.sentiment import ScoringStopped, check_stop, in_worker
-from engine.sentiment.loader import load_backend, one_line
+from engine.sentiment.backends import load_backend
+from engine.sentiment.runtime import one_line
 from engine.store import Store
-from engine.text import span
 
 TESTS = Path(__file__).resolve().parent
 
@@ -117,7 +118,7 @@ PROBE = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from slowsentiment import SlowSentiment
+from support.slowsentiment import SlowSentiment
 from bot.cli import main
 slow = SlowSentiment(batch_size=1, fast_batches=4, seconds=0.2, slow_started=Path({started!r}))
 sys.exit(main(sys.argv[1:], sentiment=slow))

@@ -7,10 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from botworld import NOW, open_world
+from support.botworld import NOW, open_world
 
-from engine.clock import FixedClock
-from engine.commands import (
+from chat import (
     Access,
     BotCore,
     BotSettings,
@@ -20,8 +19,9 @@ from engine.commands import (
     Registry,
     build_registry,
 )
-from engine.commands.core import RateLimiter
-from engine.commands.replies import Reply, text
+from chat.core import RateLimiter
+from chat.replies import Reply, text
+from engine.clock import FixedClock
 from engine.market import MarketCalendar
 from engine.symbols import SymbolIndex
 

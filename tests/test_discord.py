@@ -1,10 +1,10 @@
 """The Discord bot, driven the way Discord drives it.
 
 A real discord.py client logs in, publishes its slash commands and connects to a fake Discord on
-127.0.0.1 (tests/fake_discord.py: REST API and gateway). Tests push INTERACTION_CREATE events as
+127.0.0.1 (tests/support/fake_discord.py: REST API and gateway). Tests push INTERACTION_CREATE events as
 the gateway sends them when someone runs a command or presses a button, and read what Discord
 would show: the interaction's response, its follow-ups, the messages in a channel. The engine
-behind it is the real one on local feeds and replayed prices (tests/botworld.py); only sentiment
+behind it is the real one on local feeds and replayed prices (tests/support/botworld.py); only sentiment
 is the keyword stand-in.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from botworld import NOW, open_world
 from conftest import rss
-from fake_discord import (
+from support.botworld import NOW, open_world
+from support.fake_discord import (
     ADMIN,
     ADMINISTRATOR,
     GUILD,
@@ -43,9 +43,9 @@ from fake_discord import (
 
 from adapters.base import broadcast
 from adapters.discord.adapter import ANSWERED, DiscordAdapter
-from engine.commands import BotCore, BotSettings, Caller, Command, Context, build_registry
-from engine.commands.core import SORRY
-from engine.commands.replies import Card, Headline, Levels, PriceLine, Reply, Text, text
+from chat import BotCore, BotSettings, Caller, Command, Context, build_registry
+from chat.core import SORRY
+from chat.replies import Card, Headline, Levels, PriceLine, Reply, Text, text
 from engine.errors import UserError
 from engine.market import MarketCalendar
 from engine.pipeline import SignalEngine

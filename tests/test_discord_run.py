@@ -12,13 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from botworld import NOW, write_bot_config
 from conftest import KeywordSentiment
-from fake_discord import SIGNALS
-from fake_discord import TOKEN as DISCORD_TOKEN
-from fake_discord import serve as serve_discord
-from fake_telegram import TOKEN as TELEGRAM_TOKEN
-from fake_telegram import serve as serve_telegram
+from support.botworld import NOW, write_bot_config
+from support.fake_discord import SIGNALS
+from support.fake_discord import TOKEN as DISCORD_TOKEN
+from support.fake_discord import serve as serve_discord
+from support.fake_telegram import TOKEN as TELEGRAM_TOKEN
+from support.fake_telegram import serve as serve_telegram
 
 from adapters.base import broadcast
 from adapters.discord.adapter import ANSWERED, DiscordAdapter
@@ -26,8 +26,8 @@ from bot import run
 from bot.cli import main
 from bot.config import Config, DiscordConfig, load_config, parse_config
 from bot.setup_discord import build_discord, discord_token
+from chat import BotCore, Caller
 from engine.clock import FixedClock
-from engine.commands import BotCore, Caller
 from engine.errors import ConfigError, UserError
 
 

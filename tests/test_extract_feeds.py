@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from botworld import NOW, open_world
 from conftest import FeedServer, rss
+from support.botworld import NOW, open_world
 
 from engine.market import MarketCalendar
-from engine.news import NewsFetcher, parse_feed
+from engine.news.feedtags import normalise_feed_ticker, read_feed_tags
+from engine.news.fetch import NewsFetcher, parse_feed
 from engine.symbols import SymbolIndex
-from engine.symbols.feedtags import normalise_feed_ticker, read_feed_tags
-from engine.tickerlist import TICKERS_PATH
+from engine.symbols.tickerlist import TICKERS_PATH
 
 FIX = Path(__file__).parent / "fixtures" / "symbols"
 WEEK_AHEAD = "Week ahead: earnings from a chip designer and a conglomerate"

@@ -15,7 +15,7 @@ from bot.config import Config, SentimentConfig, load_config, with_overrides
 from bot.health import check_health, model_files, report
 from bot.scheduler import HEARTBEAT, LAST_DIGEST
 from engine.clock import FixedClock
-from engine.polling import POLL_STATE
+from engine.news.polling import POLL_STATE
 from engine.sentiment.lite import DEFAULT_DIR, META_FILE, TOKENIZER_FILE
 from engine.sentiment.prepare import CARD_FILE, MODEL_FILE, model_key
 from engine.sentiment.prepare import TOKENIZER_FILE as ONNX_TOKENIZER

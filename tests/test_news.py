@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FeedServer, rss
 
-from engine.news import MAX_FEED_BYTES, NewsFetcher, expand_sources, title_key, url_key
+from engine.news.fetch import MAX_FEED_BYTES, NewsFetcher, expand_sources, title_key, url_key
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 SIX_H = timedelta(hours=6)

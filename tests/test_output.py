@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botworld import NOW, open_world, write_world
 from conftest import rss
 from curl_cffi.requests.exceptions import DNSError
+from support.botworld import NOW, open_world, write_world
 from yfinance.exceptions import YFPricesMissingError
 
-from adapters.console import render_digest, render_ticker_view
 from adapters.telegram.render import card_lines
 from bot.cli import main
-from engine.commands.core import digest_reply
+from bot.console import render_digest, render_ticker_view
+from chat.core import digest_reply
 from engine.market import NEW_YORK, MarketCalendar
 from engine.models import Digest
 from engine.prices import PriceUnavailable, YFinancePriceProvider

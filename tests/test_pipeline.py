@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from botworld import NOW, open_world
 from conftest import rss, write_bars
+from support.botworld import NOW, open_world
 
 from engine.clock import FixedClock
 from engine.market import MarketCalendar

@@ -6,12 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from botworld import NOW, open_world
 from conftest import rss
+from support.botworld import NOW, open_world
 
-from engine.commands import BotCore, Caller, build_registry
+from chat import BotCore, Caller, build_registry
 from engine.market import MarketCalendar
-from engine.polling import POLL_STATE, PolledNews
+from engine.news.polling import POLL_STATE, PolledNews
 from engine.symbols import SymbolIndex
 
 MIN = timedelta(minutes=1)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from botworld import NOW, open_world
 from conftest import write_bars
+from support.botworld import NOW, open_world
 
-from adapters.console import render_digest
 from bot.cli import main
+from bot.console import render_digest
 from engine.market import MarketCalendar
 from engine.prices import CsvPriceProvider, PriceSnapshot
 from engine.serialize import digest_to_dict
@@ -118,7 +118,7 @@ async def test_a_price_source_error_skips_that_symbol_with_its_reason(
 def test_the_command_line_digest_survives_bad_price_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from botworld import write_world
+    from support.botworld import write_world
 
     news, prices = write_world(tmp_path)
     line = append_row(prices / "TSLA.csv", f"{(NOW - 2 * MIN).isoformat()},1,1,1,-5,1")

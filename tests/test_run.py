@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from botworld import NOW, write_bot_config
 from conftest import KeywordSentiment
-from fake_telegram import TOKEN, serve, start_run
+from support.botworld import NOW, write_bot_config
+from support.fake_telegram import TOKEN, serve, start_run
 
 from bot.cli import main
 from bot.config import load_config

@@ -10,8 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from botworld import NOW, write_bot_config
-from fake_telegram import TOKEN, FakeTelegram, bot_process, serve
+from support.botworld import NOW, write_bot_config
+from support.fake_telegram import TOKEN, FakeTelegram, bot_process, serve
 
 from engine.store import Store
 

@@ -16,16 +16,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from botworld import NOW, open_world
+from support.botworld import NOW, open_world
 
 from adapters.base import ChatGone, DeliveryFailed
 from bot.scheduler import DigestScheduler
+from chat import BotCore, BotSettings, Caller, build_registry
+from chat.replies import Reply
+from chat.schedule import Planner, Schedule
 from engine.clock import FixedClock
-from engine.commands import BotCore, BotSettings, Caller, build_registry
-from engine.commands.replies import Reply
 from engine.market import MarketCalendar
 from engine.pipeline import SignalEngine
-from engine.schedule import Planner, Schedule
 from engine.symbols import SymbolIndex
 
 MIN = timedelta(minutes=1)
@@ -336,7 +336,7 @@ async def test_a_chat_with_its_own_time_gets_its_own_digest_and_misses_no_signal
 
 @pytest.mark.asyncio
 async def test_settings_time_is_checked_and_only_admins_change_it(world_factory) -> None:
-    from engine.commands import ChatKind
+    from chat import ChatKind
 
     async with world_factory() as w:
         core = w.core()

@@ -16,13 +16,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from tinymodels import FINBERT_ORDER, MAX_POSITIONS, build_tiny_bert
+from support.tinymodels import FINBERT_ORDER, MAX_POSITIONS, build_tiny_bert
 
 from engine.errors import BackendUnavailable
 from engine.models import Sentiment
-from engine.sentiment import loader
+from engine.sentiment import runtime
+from engine.sentiment.backends import load_backend
 from engine.sentiment.lite import DEFAULT_DIR, META_FILE, LiteBackend
-from engine.sentiment.loader import cpu_threads, load_backend
+from engine.sentiment.runtime import cpu_threads
 from engine.sentiment.text import clean_text
 
 OTHER_ORDER = {0: "Neutral", 1: "POSITIVE", 2: "negative"}  # other order, other case
@@ -195,7 +196,7 @@ def test_finbert_folder_without_a_model(tmp_path: Path) -> None:
 
 def test_hub_id_with_offline_mode_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(loader, "hub_reachable", lambda *a, **k: pytest.fail("probed the hub"))
+    monkeypatch.setattr(runtime, "hub_reachable", lambda *a, **k: pytest.fail("probed the hub"))
     with pytest.raises(BackendUnavailable) as err:  # without probing the hub (see above)
         load_backend("finbert", "tradethehype-tests/no-such-model")
     message = assert_one_line(err)
@@ -207,7 +208,7 @@ def test_hub_id_with_unreachable_hub_fails_fast(monkeypatch: pytest.MonkeyPatch)
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
     probes: list[bool] = []
-    monkeypatch.setattr(loader, "hub_reachable", lambda *a, **k: probes.append(True) or False)
+    monkeypatch.setattr(runtime, "hub_reachable", lambda *a, **k: probes.append(True) or False)
     with pytest.raises(BackendUnavailable) as err:
         load_backend("finbert", "ProsusAI/finbert-not-cached-here")
     assert probes == [True]
@@ -218,7 +219,7 @@ def test_hub_id_with_unreachable_hub_fails_fast(monkeypatch: pytest.MonkeyPatch)
 
 def test_hub_probe_times_out_on_a_dead_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens
-    assert loader.hub_reachable(timeout=2.0) is False  # refused at once: no answer, no hang
+    assert runtime.hub_reachable(timeout=2.0) is False  # refused at once: no answer, no hang
 
 
 def test_hub_probe_counts_any_http_answer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,7 +238,7 @@ def test_hub_probe_counts_any_http_answer(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
         for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
             monkeypatch.delenv(var, raising=False)
-        assert loader.hub_reachable(timeout=2.0) is True
+        assert runtime.hub_reachable(timeout=2.0) is True
     finally:
         server.shutdown()
         server.server_close()

@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from botworld import open_world
 from conftest import KeywordSentiment
+from support.botworld import open_world
 
 from engine.market import MarketCalendar
 from engine.models import Sentiment

@@ -1,7 +1,7 @@
 """`tradethehype sentiment` and `tradethehype model prepare`, run the way a user runs them.
 
 The lite backend runs for real (its model ships in engine/data/lite); FinBERT is a tiny local
-BERT in FinBERT's layout (tests/tinymodels.py), exported to ONNX in a temporary cache.
+BERT in FinBERT's layout (tests/support/tinymodels.py), exported to ONNX in a temporary cache.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tinymodels import FINBERT_ORDER, build_tiny_bert
+from support.tinymodels import FINBERT_ORDER, build_tiny_bert
 
 from bot.cli import main
 from bot.cli_sentiment import read_chunks

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from botworld import open_world
+from support.botworld import open_world
 from test_cli import sample_args
 
 from bot.cli import DEMO_AT, main
-from engine.commands import BotCore, Caller, Command, Registry
-from engine.commands.core import SORRY
-from engine.commands.replies import Reply
+from chat import BotCore, Caller, Command, Registry
+from chat.core import SORRY
+from chat.replies import Reply
 from engine.errors import StoreError
 from engine.market import MarketCalendar
 from engine.store import MIGRATIONS, Store

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.symbols import SymbolIndex
-from engine.tickerlist import (
+from engine.symbols.tickerlist import (
     ALIASES_PATH,
     TICKERS_PATH,
     display_name,

@@ -1,8 +1,8 @@
 """The Telegram bot, driven the way users drive it.
 
 A real python-telegram-bot `Application` polls a fake Bot API server on 127.0.0.1
-(tests/fake_telegram.py). The engine behind it is the real one on local feeds and replayed prices
-(tests/botworld.py); only sentiment is the keyword stand-in. Each test sends what a user would
+(tests/support/fake_telegram.py). The engine behind it is the real one on local feeds and replayed prices
+(tests/support/botworld.py); only sentiment is the keyword stand-in. Each test sends what a user would
 send and reads what the user would see.
 """
 
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from botworld import open_world
-from fake_telegram import TOKEN, FakeTelegram, Sent, serve
+from support.botworld import open_world
+from support.fake_telegram import TOKEN, FakeTelegram, Sent, serve
 
 from adapters.base import broadcast
 from adapters.telegram.adapter import SendPolicy, TelegramAdapter
-from engine.commands import BotCore, BotSettings, build_registry
-from engine.commands.replies import Card, Headline, Reply, Text
+from chat import BotCore, BotSettings, build_registry
+from chat.replies import Card, Headline, Reply, Text
 from engine.market import MarketCalendar
 from engine.models import Sentiment
 from engine.pipeline import SignalEngine

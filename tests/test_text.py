@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chat.text import format_quote
 from engine.models import Quote
-from engine.text import format_quote
 
 AS_OF = datetime(2026, 3, 10, 14, 55, tzinfo=UTC)  # 10:55 in New York
 

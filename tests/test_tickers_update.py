@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.cli import main
 from bot.config import Config, load_config
 from engine.symbols import SymbolIndex
-from engine.tickerlist import TICKERS_PATH, user_tickers_path
+from engine.symbols.tickerlist import TICKERS_PATH, user_tickers_path
 
 ROOT = Path(__file__).resolve().parents[1]
 UA = "Test Suite tests@tradethehype.invalid"

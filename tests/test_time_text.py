@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from engine.text import age, render_why, span, utc_time
+from chat.text import age, render_why, span, utc_time
 
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))
 MADE = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)

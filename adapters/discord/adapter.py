@@ -28,9 +28,9 @@ from discord import app_commands
 from adapters.base import ChatGone, DeliveryFailed
 from adapters.discord.commands import BadOption, app_command, needs_guild
 from adapters.discord.render import BUTTON_LABEL, Outgoing, clip, render
-from engine.commands import BotCore, Caller, ChatKind, Command
-from engine.commands.core import SORRY
-from engine.commands.replies import Button, Reply, refusal
+from chat import BotCore, Caller, ChatKind, Command
+from chat.core import SORRY
+from chat.replies import Button, Reply, refusal
 from engine.errors import UserError
 
 log = logging.getLogger(__name__)

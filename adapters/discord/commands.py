@@ -17,8 +17,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.render import clip
-from engine.commands.core import MAX_ARGS_CHARS
-from engine.commands.registry import Access, Arg, Command
+from chat.core import MAX_ARGS_CHARS
+from chat.registry import Access, Arg, Command
 
 DESCRIPTION = 100  # Discord's limit for command and option descriptions
 

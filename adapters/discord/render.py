@@ -18,9 +18,9 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from engine.commands.replies import Button, Card, Headline, Reply, Text
-from engine.report import more_line
-from engine.text import money
+from chat.replies import Button, Card, Headline, Reply, Text
+from chat.report import more_line
+from chat.text import money
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE = 256

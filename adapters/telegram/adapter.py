@@ -47,8 +47,8 @@ from telegram.ext import (
 
 from adapters.base import ChatGone, DeliveryFailed
 from adapters.telegram import render
-from engine.commands import BotCore, Caller, ChatKind
-from engine.commands.replies import Reply
+from chat import BotCore, Caller, ChatKind
+from chat.replies import Reply
 from engine.errors import UserError
 
 log = logging.getLogger(__name__)

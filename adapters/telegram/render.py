@@ -11,9 +11,9 @@ import html
 import re
 from dataclasses import dataclass
 
-from engine.commands.replies import Block, Button, Card, Reply, Text
-from engine.report import more_line
-from engine.text import money
+from chat.replies import Block, Button, Card, Reply, Text
+from chat.report import more_line
+from chat.text import money
 
 LIMIT = 4096  # Telegram's limit for a message's text
 _TAG = re.compile(r"<[^>]+>")

@@ -19,41 +19,27 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import BackendUnavailable
-from engine.models import LABELS, Sentiment
+from engine.models import Sentiment
 from engine.sentiment import check_stop, in_worker
-from engine.sentiment.loader import (
+from engine.sentiment.onnxrt import OnnxClassifier
+from engine.sentiment.runtime import (
+    FALLBACK_MAX_LENGTH,
     RUNTIMES,
     configure_torch_threads,
+    labels_from_config,
     load_pretrained,
+    max_length_of,
     missing_package,
     quiet_progress_bars,
 )
-from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.text import clean_text
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 DEFAULT_MODEL = "ProsusAI/finbert"
-_FALLBACK_MAX_LENGTH = 512
 log = logging.getLogger(__name__)
 
-
-def labels_from_config(model_id: str, id2label: dict[Any, str] | None) -> tuple[str, ...]:
-    """Label for each class index, lower-cased; exactly positive, negative and neutral.
-
-    Raises BackendUnavailable when the model's classes are anything else.
-    """
-    mapping = {int(k): str(v).strip().lower() for k, v in (id2label or {}).items()}
-    labels = tuple(mapping.get(i, "") for i in range(len(mapping)))
-    if sorted(labels) != sorted(LABELS):
-        shown = ", ".join(repr(label) for label in labels) or "none"
-        raise BackendUnavailable(
-            f"sentiment backend 'finbert': model {model_id!r} has labels [{shown}], "
-            "but needs exactly 'positive', 'negative' and 'neutral'; use a FinBERT-style "
-            'sentiment model or backend = "lite"'
-        )
-    return labels
 
 
 class FinBertBackend:
@@ -79,7 +65,7 @@ class FinBertBackend:
         self._model: PreTrainedModel | None = None
         self._onnx: OnnxClassifier | None = None
         self._labels: tuple[str, ...] = ()
-        self._max_length = _FALLBACK_MAX_LENGTH
+        self._max_length = FALLBACK_MAX_LENGTH
         self._lock = threading.Lock()  # fast tokenizers and torch modules: one caller at a time
 
     @property
@@ -208,15 +194,3 @@ class FinBertBackend:
 def onnx_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
 
-
-def max_length_of(tokenizer: Any, model: Any) -> int:
-    """Longest input the model accepts: tokenizer limit capped by its position embeddings."""
-    limits = [
-        value
-        for value in (
-            getattr(tokenizer, "model_max_length", None),
-            getattr(model.config, "max_position_embeddings", None),
-        )
-        if isinstance(value, int) and 0 < value < 1_000_000
-    ]
-    return min(limits) if limits else _FALLBACK_MAX_LENGTH

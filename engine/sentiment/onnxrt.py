@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine.sentiment import check_stop
-from engine.sentiment.loader import cpu_threads
+from engine.sentiment.runtime import cpu_threads
 
 
 class OnnxClassifier:

@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BackendUnavailable
-from engine.sentiment.loader import (
+from engine.sentiment.runtime import (
     configure_torch_threads,
+    labels_from_config,
     load_pretrained,
     looks_like_hub_id,
+    max_length_of,
     missing_package,
     one_line,
 )
@@ -161,7 +163,6 @@ def prepare(
     except ImportError as err:
         raise ExportFailed(str(missing_package("finbert", err))) from err
 
-    from engine.sentiment.finbert import labels_from_config, max_length_of
 
     if not progress:
         from transformers.utils import logging as hf_logging

@@ -26,7 +26,7 @@ from engine.symbols.text import (
     name_key,
     unescape,
 )
-from engine.tickerlist import (
+from engine.symbols.tickerlist import (
     ALIASES_PATH,
     COMMON_WORDS_PATH,
     STOPWORDS_PATH,

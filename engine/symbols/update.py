@@ -22,7 +22,7 @@ import aiohttp
 
 from engine.errors import UserError
 from engine.symbols.index import SymbolIndex
-from engine.tickerlist import (
+from engine.symbols.tickerlist import (
     ALIASES_PATH,
     STOPWORDS_PATH,
     TICKERS_PATH,

@@ -30,7 +30,7 @@ from typing import Any
 from aiohttp import web
 from conftest import local_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "TradeTheHype", "username": "tth_test_bot"}
 ALLOWED_TAGS = {

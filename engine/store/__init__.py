@@ -23,7 +23,7 @@ import aiosqlite
 
 from engine.errors import StoreError
 from engine.models import Article, Direction, Sentiment
-from engine.storefile import DEFAULT_BUSY_TIMEOUT, check_file, failure, not_ours, read_only_uri
+from engine.store.file import DEFAULT_BUSY_TIMEOUT, check_file, failure, not_ours, read_only_uri
 
 MIGRATIONS: list[str] = [
     # 1: articles seen and signals issued

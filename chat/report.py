@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from engine.pricing import source_name
-from engine.text import plural
+from chat.text import plural
+from engine.prices.lookup import source_name
 
 MAX_HEADLINES_SHOWN = 5  # per signal or card; the rest are counted ("and 12 more")
 MAX_SKIPPED_SHOWN = 12  # symbols on the Skipped line

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.pricefail import PriceUnavailable, summarise
 from engine.prices import PriceProvider, PriceSnapshot
+from engine.prices.failures import PriceUnavailable, summarise
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,11 @@
-"""Chat commands, declared once for every platform (see registry.py and core.py)."""
+"""The chat layer: commands declared once for every platform (registry.py), the core that runs
+them (core.py), the replies they return (replies.py), one module per feature (features/)."""
 
 from __future__ import annotations
 
-from engine.commands import basics, digests, settings, signals, subscriptions
-from engine.commands.core import BotCore, BotSettings, Caller, Context
-from engine.commands.registry import Access, Arg, ChatKind, Command, Registry
+from chat.core import BotCore, BotSettings, Caller, Context
+from chat.features import basics, digests, settings, signals, subscriptions
+from chat.registry import Access, Arg, ChatKind, Command, Registry
 
 FEATURES = (basics, subscriptions, signals, digests, settings)
 

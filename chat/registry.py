@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.commands.core import Context
-    from engine.commands.replies import Reply
+    from chat.core import Context
+    from chat.replies import Reply
 
 NAME_OK = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # valid on Telegram and Discord alike
 

@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.clock import Clock
-from engine.commands.registry import Access, ChatKind, Command, Registry
-from engine.commands.replies import (
+from chat.registry import Access, ChatKind, Command, Registry
+from chat.replies import (
     SUBSCRIBE_ACTION,
     WHY_PREFIX,
     Card,
@@ -27,13 +26,14 @@ from engine.commands.replies import (
     card_from_payload,
     refusal,
 )
+from chat.report import context_line, outcome_line, stories_line
+from chat.schedule import Schedule, parse_time
+from chat.text import render_why
+from engine.clock import Clock
 from engine.errors import StoreError, UserError
 from engine.pipeline import SignalEngine
-from engine.report import context_line, outcome_line, stories_line
-from engine.schedule import Schedule, parse_time
 from engine.serialize import digest_to_dict
 from engine.store import Store
-from engine.text import render_why
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from engine.commands.core import Context
-from engine.commands.registry import Arg, Registry
-from engine.commands.replies import Reply, refusal, text
-from engine.schedule import Schedule, parse_time, parse_zone
+from chat.core import Context
+from chat.registry import Arg, Registry
+from chat.replies import Reply, refusal, text
+from chat.schedule import Schedule, parse_time, parse_zone
 
 log = logging.getLogger(__name__)
 

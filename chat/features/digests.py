@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.commands.core import Context
-from engine.commands.registry import Registry
-from engine.commands.replies import Reply
+from chat.core import Context
+from chat.registry import Registry
+from chat.replies import Reply
 
 
 def register(registry: Registry) -> None:

@@ -24,7 +24,7 @@ import aiohttp
 import feedparser
 
 from engine.models import Article
-from engine.symbols.feedtags import read_feed_tags, sitemap_articles, tickers_by_entry
+from engine.news.feedtags import read_feed_tags, sitemap_articles, tickers_by_entry
 
 log = logging.getLogger(__name__)
 

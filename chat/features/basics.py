@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.commands.core import Context
-from engine.commands.registry import Registry
-from engine.commands.replies import SUBSCRIBE_ACTION, Button, Reply, Text
+from chat.core import Context
+from chat.registry import Registry
+from chat.replies import SUBSCRIBE_ACTION, Button, Reply, Text
 
 ABOUT = (
     "TradeTheHype reads fresh financial news, scores it with a finance-tuned sentiment model, "

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.models import Digest, ScoredArticle, Signal
-from engine.pipeline import TickerView
-from engine.report import (
+from chat.report import (
     MAX_HEADLINES_SHOWN,
     context_line,
     more_line,
@@ -14,7 +12,9 @@ from engine.report import (
     skipped_line,
     stories_line,
 )
-from engine.text import age, format_quote, money, plural, render_why, utc_time
+from chat.text import age, format_quote, money, plural, render_why, utc_time
+from engine.models import Digest, ScoredArticle, Signal
+from engine.pipeline import TickerView
 
 
 def _article_line(item: ScoredArticle, now: datetime) -> list[str]:

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 TICKERS_PATH = DATA_DIR / "tickers.json"
 ALIASES_PATH = DATA_DIR / "aliases.json"
 STOPWORDS_PATH = DATA_DIR / "name_stopwords.txt"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from engine.commands.core import Context
-from engine.commands.registry import Access, Registry
-from engine.commands.replies import Reply, text
-from engine.commands.settings import when
+from chat.core import Context
+from chat.features.settings import when
+from chat.registry import Access, Registry
+from chat.replies import Reply, text
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from engine.news import FeedFailure, NewsBatch, NewsFetcher, fresh_and_unique, keyed
+from engine.news.fetch import FeedFailure, NewsBatch, NewsFetcher, fresh_and_unique, keyed
 from engine.store import Store
 
 log = logging.getLogger(__name__)

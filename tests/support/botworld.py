@@ -15,7 +15,7 @@ from conftest import KeywordSentiment, rss, write_bars
 
 from engine.clock import FixedClock
 from engine.market import MarketCalendar
-from engine.news import NewsFetcher
+from engine.news.fetch import NewsFetcher
 from engine.pipeline import EngineSettings, SignalEngine
 from engine.prices import CsvPriceProvider
 from engine.store import Store

@@ -34,7 +34,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-CERT = Path(__file__).parent / "fixtures" / "tls" / "loopback-test-only.pem"
+CERT = Path(__file__).parents[1] / "fixtures" / "tls" / "loopback-test-only.pem"
 
 TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GtFake.k3yForTestsOnly_nothing-real-here-0123"
 APP_ID = 1100000000000000001

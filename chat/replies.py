@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from engine.report import MAX_HEADLINES_SHOWN, more_line
-from engine.text import age, money, plural, price_phrase
+from chat.report import MAX_HEADLINES_SHOWN, more_line
+from chat.text import age, money, plural, price_phrase
 
 Style = Literal["plain", "title", "note", "error"]
 

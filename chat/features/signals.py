@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from engine.commands.core import Context, why_reply
-from engine.commands.registry import Arg, Registry
-from engine.commands.replies import (
+from chat.core import Context, why_reply
+from chat.registry import Arg, Registry
+from chat.replies import (
     Card,
     PriceLine,
     Reply,

@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 from engine.market import NEW_YORK, MarketCalendar
 from engine.models import Bar, Quote
-from engine.pricecsv import CsvData, CsvError, bad_rows_note
-from engine.pricecsv import parse_csv as _parse_csv  # a name tests can count calls to
-from engine.pricefail import YAHOO, PriceUnavailable, raising, yahoo_failure
+from engine.prices.csv import CsvData, CsvError, bad_rows_note
+from engine.prices.csv import parse_csv as _parse_csv  # a name tests can count calls to
+from engine.prices.failures import YAHOO, PriceUnavailable, raising, yahoo_failure
 
 CLOSE_TOLERANCE = timedelta(minutes=15)
 """With the market closed, a quote this close to (or after) the last session close counts as

@@ -1,8 +1,5 @@
-"""Choosing, locating and loading a sentiment backend.
-
-`load_backend` is the one entry point: it builds the backend named in the config and loads its
-model straight away, so a missing model stops the bot at startup with one line that says what
-to do, never on the first headline.
+"""What the sentiment backends share: threads, one-line errors, hub ids and loading from the hub,
+and reading a classifier's labels and input limit.
 
 Hub ids are resolved offline first. Only when no local copy exists and offline mode is not
 requested do we probe the hub with a short timeout before letting transformers download:
@@ -18,61 +15,19 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 from engine.errors import BackendUnavailable
-
-if TYPE_CHECKING:
-    from engine.sentiment import SentimentBackend
+from engine.models import LABELS
 
 T = TypeVar("T")
 
-BACKENDS = ("finbert", "lite")
-RUNTIMES = ("auto", "torch", "onnx")
 HUB_PROBE_TIMEOUT = 3.0  # seconds
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 _TRUE = {"1", "true", "yes", "on"}
 _USE_LITE = 'or use backend = "lite"'
-
-
-def load_backend(
-    name: str, model: str | None = None, *, batch_size: int = 32, runtime: str = "auto"
-) -> SentimentBackend:
-    """Build and load the backend `name` ("finbert" or "lite").
-
-    `model`: for finbert a hub id or a local folder (default "ProsusAI/finbert"); for lite a
-    model folder made by scripts/train_lite.py (default: the one shipped in engine/data/lite).
-    `runtime` (finbert): "auto", "torch" or "onnx"; lite always runs on onnxruntime. Raises
-    BackendUnavailable with a one-line message when the backend cannot load.
-    """
-    key = name.strip().lower()
-    if runtime not in RUNTIMES:
-        raise BackendUnavailable(
-            f"unknown sentiment runtime {runtime!r}: set [sentiment] runtime to one of "
-            + ", ".join(repr(r) for r in RUNTIMES)
-        )
-    if key == "finbert":
-        try:
-            from engine.sentiment.finbert import DEFAULT_MODEL, FinBertBackend
-        except ImportError as err:
-            raise missing_package(key, err) from err
-
-        finbert = FinBertBackend(model or DEFAULT_MODEL, batch_size=batch_size, runtime=runtime)
-        finbert.load()
-        return finbert
-    if key == "lite":
-        try:
-            from engine.sentiment.lite import LiteBackend
-        except ImportError as err:
-            raise missing_package(key, err) from err
-
-        lite = LiteBackend(Path(model).expanduser() if model else None, batch_size=batch_size)
-        lite.load()
-        return lite
-    raise BackendUnavailable(
-        f"unknown sentiment backend {name!r}: set [sentiment] backend to one of "
-        + ", ".join(repr(b) for b in BACKENDS)
-    )
+FALLBACK_MAX_LENGTH = 512  # tokens, for a model that states no limit
+RUNTIMES = ("auto", "torch", "onnx")  # finbert's; lite always runs on onnxruntime
 
 
 def quiet_progress_bars() -> None:
@@ -219,3 +174,33 @@ def load_pretrained(backend: str, model: str, load: Callable[[str, bool], T]) ->
             f"{prefix} could not download model {model!r}: {one_line(err)} (check the id, "
             f"set [sentiment] model to a local path, {_USE_LITE})"
         ) from err
+
+
+def labels_from_config(model_id: str, id2label: dict[Any, str] | None) -> tuple[str, ...]:
+    """Label for each class index, lower-cased; exactly positive, negative and neutral.
+
+    Raises BackendUnavailable when the model's classes are anything else.
+    """
+    mapping = {int(k): str(v).strip().lower() for k, v in (id2label or {}).items()}
+    labels = tuple(mapping.get(i, "") for i in range(len(mapping)))
+    if sorted(labels) != sorted(LABELS):
+        shown = ", ".join(repr(label) for label in labels) or "none"
+        raise BackendUnavailable(
+            f"sentiment backend 'finbert': model {model_id!r} has labels [{shown}], "
+            "but needs exactly 'positive', 'negative' and 'neutral'; use a FinBERT-style "
+            'sentiment model or backend = "lite"'
+        )
+    return labels
+
+
+def max_length_of(tokenizer: Any, model: Any) -> int:
+    """Longest input the model accepts: tokenizer limit capped by its position embeddings."""
+    limits = [
+        value
+        for value in (
+            getattr(tokenizer, "model_max_length", None),
+            getattr(model.config, "max_position_embeddings", None),
+        )
+        if isinstance(value, int) and 0 < value < 1_000_000
+    ]
+    return min(limits) if limits else FALLBACK_MAX_LENGTH

@@ -1,0 +1,1 @@
+"""News: fetching feeds (fetch), the tags feeds carry (feedtags), polling into the store."""

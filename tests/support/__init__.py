@@ -1,0 +1,1 @@
+"""Test support: a bot world, fake Telegram and Discord servers, tiny models."""
