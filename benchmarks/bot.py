@@ -3,12 +3,11 @@
     .venv/bin/python benchmarks/bot.py [--backend lite|finbert] [--requests 20]
 
 Starts the real `tradethehype run` process against the fake Telegram Bot API server from the test
-suite (tests/support/fake_telegram.py, on 127.0.0.1), with the bundled demo stories (their dates moved to
-now, so they are fresh), the demo's price bars (so quotes are days old: shown as at close or
-stale) and a fresh store, then measures: process start to "serving", the latency of /help and
-of /signal (median and worst over --requests each; the first /signal scores the headlines, later
-ones reuse the stored scores), and the process's peak RSS (VmHWM) at the end.
-Nothing leaves the machine.
+suite (tests/support/fake_telegram.py, on 127.0.0.1), with the bundled demo stories (their dates
+moved to now, so they are fresh), the demo's price bars (quotes days old: at close or stale) and a
+fresh store, then measures: process start to "serving", the latency of /help and of /signal (median
+and worst over --requests each; the first /signal scores the headlines, later ones reuse the stored
+scores), and the process's peak RSS (VmHWM) at the end. Nothing leaves the machine.
 """
 
 from __future__ import annotations

@@ -2,12 +2,12 @@
 
     .venv/bin/python benchmarks/digest.py [--chats 200] [--lead 60]
 
-Starts the real `tradethehype run` process (lite backend) against the fake Telegram Bot API from
-the test suite (tests/support/fake_telegram.py, on 127.0.0.1), on the test world's feeds and price bars,
+Starts the real `tradethehype run` process (lite backend) against the fake Telegram Bot API from the
+test suite (tests/support/fake_telegram.py, on 127.0.0.1), on the test world's feeds and price bars,
 with --chats private chats subscribed and the rehearsal clock (`run --at`) started --lead seconds
-before the 08:00 digest. Prints when the digest was built and when every chat had it (both from
-the digest's time), messages per second, duplicates, and the process's peak RSS (VmHWM).
-Nothing leaves the machine.
+before the 08:00 digest. Prints when the digest was built and when every chat had it (both from the
+digest's time), messages per second, duplicates, and the process's peak RSS (VmHWM). Nothing leaves
+the machine.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The Discord bot, driven the way Discord drives it.
 
 A real discord.py client logs in, publishes its slash commands and connects to a fake Discord on
-127.0.0.1 (tests/support/fake_discord.py: REST API and gateway). Tests push INTERACTION_CREATE events as
-the gateway sends them when someone runs a command or presses a button, and read what Discord
-would show: the interaction's response, its follow-ups, the messages in a channel. The engine
-behind it is the real one on local feeds and replayed prices (tests/support/botworld.py); only sentiment
-is the keyword stand-in.
+127.0.0.1 (tests/support/fake_discord.py: REST API and gateway). Tests push INTERACTION_CREATE
+events as the gateway sends them when someone runs a command or presses a button, and read what
+Discord would show: the interaction's response, its follow-ups, the messages in a channel. The
+engine behind it is the real one on local feeds and replayed prices (tests/support/botworld.py);
+only sentiment is the keyword stand-in.
 """
 
 from __future__ import annotations

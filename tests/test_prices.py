@@ -17,8 +17,8 @@ from engine.prices import (
     CsvPriceProvider,
     PriceUnavailable,
     YFinancePriceProvider,
-    yahoo_symbol,
 )
+from engine.ticker import normalise_ticker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 HEADER = "timestamp,open,high,low,close,volume\n"
@@ -471,6 +471,6 @@ async def test_yfinance_timeout(calendar: MarketCalendar) -> None:
 
 
 def test_yahoo_symbol_mapping() -> None:
-    assert yahoo_symbol("BRK-B") == "BRK-B"
-    assert yahoo_symbol("brk.b") == "BRK-B"
-    assert yahoo_symbol("$aapl") == "AAPL"
+    assert normalise_ticker("BRK-B") == "BRK-B"
+    assert normalise_ticker("brk.b") == "BRK-B"
+    assert normalise_ticker("$aapl") == "AAPL"

@@ -1,9 +1,9 @@
 """The Telegram bot, driven the way users drive it.
 
 A real python-telegram-bot `Application` polls a fake Bot API server on 127.0.0.1
-(tests/support/fake_telegram.py). The engine behind it is the real one on local feeds and replayed prices
-(tests/support/botworld.py); only sentiment is the keyword stand-in. Each test sends what a user would
-send and reads what the user would see.
+(tests/support/fake_telegram.py). The engine behind it is the real one on local feeds and replayed
+prices (tests/support/botworld.py); only sentiment is the keyword stand-in. Each test sends what a
+user would send and reads what the user would see.
 """
 
 from __future__ import annotations

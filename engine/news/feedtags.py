@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from xml.parsers import expat
 
 from engine.models import Article
+from engine.ticker import normalise_ticker
 
 _TICKER = re.compile(r"^[A-Z][A-Z0-9]{0,5}(?:[.\-/][A-Z]{1,2})?$")
 _US_EXCHANGES = frozenset(
@@ -62,7 +63,7 @@ def normalise_feed_ticker(raw: str) -> str | None:
         exchange, text = (p.strip() for p in text.split(":", 1))
         if exchange.upper().replace(" ", "") not in _US_EXCHANGES:
             return None
-    ticker = text.upper().replace(".", "-").replace("/", "-")
+    ticker = normalise_ticker(text)
     return ticker if _TICKER.match(ticker) else None
 
 

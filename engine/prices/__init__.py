@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +26,7 @@ from engine.models import Bar, Quote
 from engine.prices.csv import CsvData, CsvError, bad_rows_note
 from engine.prices.csv import parse_csv as _parse_csv  # a name tests can count calls to
 from engine.prices.failures import YAHOO, PriceUnavailable, raising, yahoo_failure
+from engine.ticker import normalise_ticker, safe_ticker
 
 CLOSE_TOLERANCE = timedelta(minutes=15)
 """With the market closed, a quote this close to (or after) the last session close counts as
@@ -35,7 +35,6 @@ that close (intraday files and 1-minute bars are stamped a little before the bel
 MAX_BARS = 260
 """At most this many daily bars (about a year) are returned for technicals."""
 
-_SYMBOL_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-=^]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -91,12 +90,6 @@ def _make_quote(
 def _require_aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"timezone-aware datetime required, got {now!r}")
-
-
-def normalize_symbol(symbol: str) -> str | None:
-    """Upper-cased symbol if it is safe to use as a file name / Yahoo ticker, else None."""
-    cleaned = symbol.strip().lstrip("$").upper()
-    return cleaned if _SYMBOL_RE.match(cleaned) else None
 
 
 def _aggregate_session(close_at: datetime, rows: list[Bar]) -> Bar:
@@ -174,7 +167,7 @@ class CsvPriceProvider:
         Symbols are upper-cased and limited to letters, digits and `.-=^`, starting with a
         letter or digit, so no symbol can contain a path separator or be `..`.
         """
-        cleaned = normalize_symbol(symbol)
+        cleaned = safe_ticker(symbol)
         if cleaned is None:
             return None
         return self.folder / f"{cleaned}.csv"
@@ -221,11 +214,6 @@ class CsvPriceProvider:
 
 
 # -- Yahoo Finance --------------------------------------------------------------------------
-
-
-def yahoo_symbol(symbol: str) -> str:
-    """Our (SEC) spelling to Yahoo's: class shares use a dash on both (BRK-B); BRK.B -> BRK-B."""
-    return symbol.strip().lstrip("$").upper().replace(".", "-")
 
 
 def _number(value: Any) -> float | None:
@@ -296,7 +284,7 @@ class YFinancePriceProvider:
         return raising(yfinance).Ticker(symbol)
 
     def _fetch(self, symbol: str, want_intraday: bool) -> tuple[Any, Any]:
-        ticker = self._ticker(yahoo_symbol(symbol))
+        ticker = self._ticker(normalise_ticker(symbol))
         daily = ticker.history(period="6mo", interval="1d", auto_adjust=False)
         intraday = None
         if want_intraday:
@@ -305,7 +293,7 @@ class YFinancePriceProvider:
 
     async def snapshot(self, symbol: str, now: datetime) -> PriceSnapshot:
         _require_aware(now)
-        cleaned = normalize_symbol(symbol)
+        cleaned = safe_ticker(symbol)
         if cleaned is None:
             raise PriceUnavailable(symbol, "not a valid ticker symbol")
         market_open = self.calendar.is_open(now)

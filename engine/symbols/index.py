@@ -36,6 +36,7 @@ from engine.symbols.tickerlist import (
     read_word_lists,
     user_tickers_path,
 )
+from engine.ticker import normalise_ticker
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +111,6 @@ class _Entry:
     not_followed_by: frozenset[str] = frozenset()
     not_preceded_by: frozenset[str] = frozenset()
     plain: bool = False  # one ordinary word ("Amazon", "Shell"): "the Amazon" is not the company
-
-
-def normalise_ticker(raw: str) -> str:
-    """'$brk.b' -> 'BRK-B' (SEC spelling); does not check the list."""
-    return raw.strip().lstrip("$").upper().replace(".", "-").replace("/", "-")
 
 
 def _case_ok(canon: str, tok: str) -> bool:
