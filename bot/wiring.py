@@ -15,7 +15,9 @@ from engine.market import MarketCalendar
 from engine.news.fetch import NewsFetcher
 from engine.news.polling import PolledNews
 from engine.pipeline import EngineSettings, SignalEngine
-from engine.prices import CsvPriceProvider, PriceProvider, YFinancePriceProvider
+from engine.prices import PriceProvider
+from engine.prices.csv import CsvPriceProvider
+from engine.prices.yahoo import YFinancePriceProvider
 from engine.sentiment import SentimentBackend
 from engine.sentiment.backends import load_backend
 from engine.signals import Weights

@@ -29,7 +29,7 @@ _AFTER_HOURS_FOR = timedelta(hours=4)
 MarketState = Literal["open", "pre-market", "after-hours", "closed"]
 
 
-def _require_aware(at: datetime) -> None:
+def require_aware(at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"timezone-aware datetime required, got {at!r}")
 
@@ -123,14 +123,14 @@ class MarketCalendar:
 
     def is_open(self, at: datetime) -> bool:
         """True while a regular session is running: open <= at < close."""
-        _require_aware(at)
+        require_aware(at)
         found = self.session(at.astimezone(NEW_YORK).date())
         return found is not None and found[0] <= at < found[1]
 
     def state(self, at: datetime) -> MarketState:
         """The regular session is running ("open"), or it is the extended trading before it
         (04:00 New York to the open) or after it (the close + 4 h), or none of those."""
-        _require_aware(at)
+        require_aware(at)
         local = at.astimezone(NEW_YORK)
         found = self.session(local.date())
         if found is None:
@@ -146,7 +146,7 @@ class MarketCalendar:
 
     def last_close(self, at: datetime) -> datetime:
         """The most recent session close at or before `at`, in UTC."""
-        _require_aware(at)
+        require_aware(at)
         day = at.astimezone(NEW_YORK).date()
         for back in range(_MAX_LOOKBACK_DAYS):
             close = self.session_close(day - timedelta(days=back))

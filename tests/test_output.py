@@ -22,7 +22,8 @@ from bot.console import render_digest, render_ticker_view
 from chat.core import digest_reply
 from engine.market import NEW_YORK, MarketCalendar
 from engine.models import Digest
-from engine.prices import PriceUnavailable, YFinancePriceProvider
+from engine.prices import PriceUnavailable
+from engine.prices.yahoo import YFinancePriceProvider
 from engine.serialize import digest_to_dict
 from engine.symbols import SymbolIndex
 

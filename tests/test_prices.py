@@ -11,13 +11,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import engine.prices as prices_module
+import engine.prices.csv as csv_module
 from engine.market import NEW_YORK, MarketCalendar
-from engine.prices import (
-    CsvPriceProvider,
-    PriceUnavailable,
-    YFinancePriceProvider,
-)
+from engine.prices import PriceUnavailable
+from engine.prices.csv import CsvPriceProvider
+from engine.prices.yahoo import YFinancePriceProvider
 from engine.ticker import normalise_ticker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
@@ -247,13 +245,13 @@ async def test_csv_parsed_once_and_reloaded_when_file_changes(
     tmp_path: Path, calendar: MarketCalendar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[Path] = []
-    real_parse = prices_module._parse_csv
+    real_parse = csv_module.parse_csv
 
     def counting_parse(path: Path, cal: MarketCalendar) -> list[Any]:
         calls.append(path)
         return real_parse(path, cal)
 
-    monkeypatch.setattr(prices_module, "_parse_csv", counting_parse)
+    monkeypatch.setattr(csv_module, "parse_csv", counting_parse)
     path = tmp_path / "XYZ.csv"
     path.write_text(HEADER + "2025-12-22,1,2,0.5,1.50,10\n")
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))

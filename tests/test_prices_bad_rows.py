@@ -13,7 +13,8 @@ from support.botworld import NOW, open_world
 from bot.cli import main
 from bot.console import render_digest
 from engine.market import MarketCalendar
-from engine.prices import CsvPriceProvider, PriceSnapshot
+from engine.prices import PriceSnapshot
+from engine.prices.csv import CsvPriceProvider
 from engine.serialize import digest_to_dict
 from engine.symbols import SymbolIndex
 

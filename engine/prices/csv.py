@@ -1,4 +1,6 @@
-"""The CSV price file format: `timestamp,open,high,low,close,volume`, one bar per row.
+"""Prices replayed from CSV files: `CsvPriceProvider`, and the file format it reads.
+
+The format: `timestamp,open,high,low,close,volume`, one bar per row.
 
 A timestamp is a plain date (a daily bar, valid at that session's close) or an ISO-8601 time
 with a UTC offset (an intraday price). Prices must be positive numbers, volume empty or 0 and up.
@@ -7,14 +9,20 @@ A bad row is set aside with its line number and reason; the rest of the file is 
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import csv
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from engine.market import MarketCalendar
+from engine.market import NEW_YORK, MarketCalendar, require_aware
 from engine.models import Bar
+from engine.prices import MAX_BARS, PriceSnapshot, make_quote
+from engine.prices.failures import PriceUnavailable
+from engine.ticker import safe_ticker
 
 HEADER = ["timestamp", "open", "high", "low", "close", "volume"]
 
@@ -101,3 +109,124 @@ def _parse_row(row: list[str], calendar: MarketCalendar) -> Bar:
     )
     volume = _parse_float(row[5], "volume", volume=True)
     return Bar(ts=ts, open=open_, high=high, low=low, close=close, volume=volume, daily=daily)
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+
+def _aggregate_session(close_at: datetime, rows: list[Bar]) -> Bar:
+    return Bar(
+        ts=close_at,
+        open=rows[0].open,
+        high=max(r.high for r in rows),
+        low=min(r.low for r in rows),
+        close=rows[-1].close,
+        volume=sum(r.volume for r in rows),
+        daily=True,
+    )
+
+
+def daily_bars(rows: Iterable[Bar], now: datetime, calendar: MarketCalendar) -> list[Bar]:
+    """Completed daily bars at or before `now`, oldest first, at most `MAX_BARS`.
+
+    Daily rows are used as they are. A session with intraday rows but no daily row gets one
+    bar aggregated from its intraday rows inside regular hours (open <= ts <= close). The
+    session still running at `now` is left out: its bar is not complete yet.
+    """
+    daily: dict[date, Bar] = {}
+    intraday: dict[date, list[Bar]] = {}
+    for row in rows:
+        if row.ts > now:
+            continue
+        day = row.ts.astimezone(NEW_YORK).date()
+        if row.daily:
+            daily[day] = row
+        else:
+            intraday.setdefault(day, []).append(row)
+    for day, group in intraday.items():
+        if day in daily:
+            continue
+        session = calendar.session(day)
+        if session is None or session[1] > now:
+            continue
+        inside = [r for r in group if session[0] <= r.ts <= session[1]]
+        if inside:
+            daily[day] = _aggregate_session(session[1], inside)
+    return [daily[d] for d in sorted(daily)][-MAX_BARS:]
+
+
+class CsvPriceProvider:
+    """Replays prices from `folder/SYMBOL.csv` (header `timestamp,open,high,low,close,volume`).
+
+    A timestamp is either a plain date (a daily bar, valid at that session's close, early
+    closes included) or an ISO-8601 time with a UTC offset (an intraday price, valid at that
+    time). Daily and intraday rows may be mixed. The quote is the latest row at or before `now`;
+    rows after `now` are ignored. Files are parsed once and cached by path and mtime.
+    """
+
+    name = "csv"
+
+    def __init__(
+        self,
+        folder: Path,
+        calendar: MarketCalendar,
+        max_quote_age_minutes: float = 30,
+        *,
+        timeout: float = 5,
+    ) -> None:
+        self.folder = Path(folder)
+        self.calendar = calendar
+        self.max_age = timedelta(minutes=max_quote_age_minutes)
+        self.timeout = timeout
+        self._cache: dict[Path, tuple[int, int, CsvData]] = {}
+
+    def path_for(self, symbol: str) -> Path | None:
+        """The file for `symbol`, or None when the symbol cannot name a file in the folder.
+
+        Symbols are upper-cased and limited to letters, digits and `.-=^`, starting with a
+        letter or digit, so no symbol can contain a path separator or be `..`.
+        """
+        cleaned = safe_ticker(symbol)
+        if cleaned is None:
+            return None
+        return self.folder / f"{cleaned}.csv"
+
+    def _load(self, path: Path) -> CsvData:
+        stat = path.stat()
+        cached = self._cache.get(path)
+        if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
+            return cached[2]
+        data = parse_csv(path, self.calendar)
+        self._cache[path] = (stat.st_mtime_ns, stat.st_size, data)
+        return data
+
+    async def snapshot(self, symbol: str, now: datetime) -> PriceSnapshot:
+        require_aware(now)
+        path = self.path_for(symbol)
+        if path is None:
+            raise PriceUnavailable(symbol, "not a valid ticker symbol")
+        shown = path.name.removesuffix(".csv")
+        if not path.is_file():
+            raise PriceUnavailable(
+                shown, f"no price file {path.name}", detail=f"looked in {self.folder}"
+            )
+        try:
+            data = await asyncio.wait_for(asyncio.to_thread(self._load, path), self.timeout)
+        except TimeoutError:
+            raise PriceUnavailable(shown, f"reading {path.name} timed out") from None
+        except CsvError as exc:
+            raise PriceUnavailable(shown, f"{path.name} {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PriceUnavailable(shown, f"cannot read {path.name}: {exc}") from None
+        rows = data.bars
+        if not rows and data.bad_rows:
+            raise PriceUnavailable(shown, f"{path.name} has no usable row ({data.bad_rows[0]})")
+        upto = bisect.bisect_right(rows, now, key=lambda b: b.ts)
+        if upto == 0:
+            raise PriceUnavailable(shown, f"no price at or before {now.isoformat()}")
+        latest = rows[upto - 1]
+        quote = make_quote(
+            shown, latest.close, latest.ts, now, self.calendar, self.max_age, self.name
+        )
+        warnings = (bad_rows_note(path.name, data.bad_rows),) if data.bad_rows else ()
+        return PriceSnapshot(quote, daily_bars(rows[:upto], now, self.calendar), warnings)

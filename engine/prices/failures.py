@@ -2,13 +2,11 @@
 
 `PriceUnavailable` carries a short per-symbol reason and, apart from it, the underlying error
 (`detail`), so a digest lists one short reason per symbol and each distinct error once
-(`summarise`). `yahoo_failure` sorts what `yfinance` raised into a network failure, a rate limit,
-a ticker without history, or anything else.
+(`summarise`). What a source's own errors mean is the provider's to say (yahoo.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 
@@ -55,35 +53,3 @@ def summarise(source: str, failures: Sequence[PriceUnavailable]) -> str:
         tail = f" ({'; '.join(details)})" if details else ""
         out.append(f"{head} for {symbols}{tail}")
     return "; ".join(out)
-
-
-# -- Yahoo Finance ----------------------------------------------------------------------------
-
-YAHOO = "Yahoo Finance"
-_CURL_NOISE = re.compile(
-    r"^Failed to perform, |\s*See https://curl\.se/\S+ first for more details\.?"
-)
-
-
-def yahoo_failure(symbol: str, exc: BaseException) -> PriceUnavailable:
-    """What a `yfinance` error means for `symbol` (yfinance set to raise, see `raising`)."""
-    kinds = {cls.__name__ for cls in type(exc).__mro__}
-    text = _CURL_NOISE.sub("", " ".join(str(exc).split())) or type(exc).__name__
-    if "YFRateLimitError" in kinds:
-        return PriceUnavailable(
-            symbol, f"{YAHOO} rate limit", unreachable=True, detail="too many requests, try later"
-        )
-    if "YFTickerMissingError" in kinds:  # no timezone / no prices: delisted or not on Yahoo
-        return PriceUnavailable(symbol, f"{YAHOO} has no price history for it", detail=text)
-    if isinstance(exc, OSError):  # socket, requests and curl_cffi errors are all OSErrors
-        return PriceUnavailable(symbol, f"{YAHOO} unreachable", unreachable=True, detail=text)
-    return PriceUnavailable(symbol, f"{YAHOO} error: {text}")
-
-
-def raising(yfinance: object) -> object:
-    """`yfinance` set to raise its errors: by default it logs them and returns no data, so a DNS
-    failure would read as a ticker without history."""
-    debug = getattr(getattr(yfinance, "config", None), "debug", None)
-    if debug is not None:
-        debug.hide_exceptions = False
-    return yfinance

@@ -17,7 +17,7 @@ from engine.clock import FixedClock
 from engine.market import MarketCalendar
 from engine.news.fetch import NewsFetcher
 from engine.pipeline import EngineSettings, SignalEngine
-from engine.prices import CsvPriceProvider
+from engine.prices.csv import CsvPriceProvider
 from engine.store import Store
 from engine.symbols import SymbolIndex
 
