@@ -7,16 +7,15 @@ the wrong type, are errors that name the key, the file and what was expected.
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.errors import ConfigError
+from chat.schedule import parse_time
+from engine.errors import ConfigError, UserError
 from engine.store.file import DEFAULT_BUSY_TIMEOUT
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -277,10 +276,12 @@ def _check(config: Config) -> None:
     if not config.digest.times:
         raise ConfigError(f'{src}: [digest] times: expected at least one time, e.g. ["06:30"]')
     for value in config.digest.times:
-        if parse_hhmm(value) is None:
+        try:
+            parse_time(value)
+        except UserError:
             raise ConfigError(
                 f"{src}: [digest] times: {value!r} is not a time of day (HH:MM, e.g. 06:30)"
-            )
+            ) from None
     if not config.tickers.url.startswith(("http://", "https://")):
         raise ConfigError(f"{src}: [tickers] url: expected an http(s) URL")
     if not config.telegram.base_url.startswith(("http://", "https://")):
@@ -290,14 +291,6 @@ def _check(config: Config) -> None:
             raise ConfigError(f"{src}: [discord] {name}: expected Discord ids (positive numbers)")
     if config.prices.provider == "csv" and not config.prices.csv_dir:
         raise ConfigError(f'{src}: [prices] csv_dir: required when provider = "csv"')
-
-
-def parse_hhmm(value: str) -> time | None:
-    """A time of day written HH:MM (24-hour), or None if it is not one."""
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
-    if m is None or int(m[1]) > 23 or int(m[2]) > 59:
-        return None
-    return time(int(m[1]), int(m[2]))
 
 
 def load_config(path: Path | None) -> Config:

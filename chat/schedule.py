@@ -58,9 +58,10 @@ class Slot:
 
 
 def parse_time(text: str) -> time:
-    """'07:15' -> time(7, 15); one clear line otherwise."""
+    """'07:15' -> time(7, 15); one clear line otherwise. The one HH:MM parser: chat settings and
+    the config's `[digest] times` both use it."""
     parts = text.strip().split(":")
-    if len(parts) == 2 and all(p.isdigit() and len(p) <= 2 for p in parts):
+    if len(parts) == 2 and all(p.isdecimal() and len(p) <= 2 for p in parts):  # int() reads these
         hour, minute = int(parts[0]), int(parts[1])
         if hour <= 23 and minute <= 59:
             return time(hour, minute)

@@ -42,6 +42,8 @@ def test_missing_file_means_defaults_unless_named(tmp_path: Path, monkeypatch) -
         ("[news]\nticker_feeds = ['http://x/rss']\n", "has no {symbol} placeholder"),
         ("[prices]\nprovider = 'csv'\n", "[prices] csv_dir: required"),
         ("[news\nfeeds = []\n", "not valid TOML"),
+        ("[digest]\ntimes = ['24:00']\n", "[digest] times: '24:00' is not a time of day (HH:MM"),
+        ("[digest]\ntimes = ['1²:00']\n", "[digest] times: '1²:00' is not a time of day (HH:MM"),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, text: str, message: str) -> None:
