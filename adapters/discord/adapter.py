@@ -1,4 +1,4 @@
-"""The Discord adapter: a discord.py client whose slash commands come from the registry.
+"""The Discord adapter: slash commands from the registry, answered through the client (client.py).
 
 It turns interactions into `BotCore` calls and replies into embeds (render.py); it knows no model
 and no feed. Slow commands are deferred first (Discord drops an interaction not acknowledged in
@@ -7,10 +7,9 @@ and errors are ephemeral: only the person who asked sees them. Every card's Why?
 a stable custom_id ("tth:why:<card id>") handled by a dynamic item, so buttons sent before a
 restart keep working.
 
-The client asks for no gateway intents at all: slash commands and buttons arrive as interactions,
-which need none. Delivery sends a digest to every subscribed channel: a channel deleted or where
-the bot lost access (403/404) is unsubscribed and logged, rate limits (429) are waited out by
-discord.py and the message still sent, and one channel failing never stops the others.
+Delivery sends a digest to every subscribed channel: a channel deleted or where the bot lost access
+(403/404) is unsubscribed and logged, rate limits (429) are waited out by discord.py and the
+message still sent, and one channel failing never stops the others.
 """
 
 from __future__ import annotations
@@ -26,6 +25,14 @@ import discord
 from discord import app_commands
 
 from adapters.base import ChatGone, DeliveryFailed
+from adapters.discord.client import (
+    NO_MENTIONS,
+    Client,
+    http_error,
+    log_in,
+    sync_commands,
+    wait_connected,
+)
 from adapters.discord.commands import BadOption, app_command, needs_guild
 from adapters.discord.render import BUTTON_LABEL, Outgoing, clip, render
 from chat import BotCore, Caller, ChatKind, Command
@@ -40,25 +47,10 @@ ACTION_PREFIX = "tth:"  # custom_id = ACTION_PREFIX + the button's action, e.g. 
 CUSTOM_ID_MAX = 100
 UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction no longer answerable
 ANSWERED = "tradethehype_answered"  # client event once an interaction is fully answered
-NO_MENTIONS = discord.AllowedMentions.none()
 
 Ack = Literal["public", "private"] | None  # how the interaction was deferred, if it was
 
 ConnectorFactory = Callable[[], aiohttp.BaseConnector]
-
-# No voice here: discord.py need not warn that its voice libraries are missing.
-discord.VoiceClient.warn_nacl = False
-discord.VoiceClient.warn_dave = False
-
-
-class _NoGuildsIntentWarning(logging.Filter):
-    """discord.py warns when the Guilds intent is off; this bot asks for no intent on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Guilds intent seems to be disabled")
-
-
-_QUIET = _NoGuildsIntentWarning()
 
 
 class ActionButton(
@@ -88,7 +80,7 @@ class ActionButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         client = interaction.client
-        if isinstance(client, _Client):
+        if isinstance(client, Client):
             await client.adapter.on_button(interaction, self.action)
 
 
@@ -108,42 +100,6 @@ def _message_kwargs(message: Outgoing) -> dict[str, Any]:
     if view is not None:
         kwargs["view"] = view
     return kwargs
-
-
-def _http_error(exc: BaseException) -> str:
-    if isinstance(exc, discord.HTTPException):
-        return f"{exc.status} {exc.text or exc.response.reason}".strip()
-    return f"{type(exc).__name__}: {exc}".rstrip(": ")
-
-
-class _Tree(app_commands.CommandTree):
-    async def on_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
-    ) -> None:
-        client = self.client
-        if isinstance(client, _Client):
-            await client.adapter.on_command_error(interaction, error)
-
-
-class _Client(discord.Client):
-    def __init__(self, adapter: DiscordAdapter, connector: aiohttp.BaseConnector | None) -> None:
-        state_log = logging.getLogger("discord.state")
-        if _QUIET not in state_log.filters:
-            state_log.addFilter(_QUIET)
-        super().__init__(
-            intents=discord.Intents.none(),  # interactions need no intent, privileged or not
-            allowed_mentions=NO_MENTIONS,
-            connector=connector,
-            max_ratelimit_timeout=adapter.max_ratelimit_wait,
-        )
-        self.adapter = adapter
-        self.tree = _Tree(self)
-
-    async def setup_hook(self) -> None:
-        await self.adapter.setup(self)
-
-    async def on_connect(self) -> None:
-        self.adapter.connected.set()
 
 
 class DiscordAdapter:
@@ -167,7 +123,7 @@ class DiscordAdapter:
         self.ack_after = ack_after
         self.connect_timeout = connect_timeout
         self.max_ratelimit_wait = max_ratelimit_wait
-        self.client: _Client | None = None
+        self.client: Client | None = None
         self.connected = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._work: set[asyncio.Future[Reply]] = set()
@@ -180,68 +136,26 @@ class DiscordAdapter:
             raise RuntimeError("the Discord adapter is already started")
         connector = self._connector_factory() if self._connector_factory else None
         self.connected = asyncio.Event()
-        client = self.client = _Client(self, connector)
+        client = self.client = Client(self, connector)
         try:
-            await client.login(self._token)
-        except discord.LoginFailure:
-            await self.stop()
-            raise UserError(
-                "Discord refused the bot token (401 Unauthorized): reset it in the developer "
-                "portal (Bot > Reset Token) and set DISCORD_BOT_TOKEN"
-            ) from None
-        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            await self.stop()
-            raise UserError(f"cannot log in to Discord: {_http_error(exc)}") from None
+            await log_in(client, self._token)
         except BaseException:
             await self.stop()
             raise
         self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord gateway")
-        connected = asyncio.create_task(self.connected.wait())
-        done, _ = await asyncio.wait(
-            {self._runner, connected},
-            timeout=self.connect_timeout,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        if connected in done:
+        problem = await wait_connected(self._runner, self.connected, self.connect_timeout)
+        if problem is None:
             log.info("connected to Discord as %s", client.user)
             return
-        connected.cancel()
-        problem = f"no session within {self.connect_timeout:g} s"
-        if self._runner in done and not self._runner.cancelled():
-            exc = self._runner.exception()
-            if isinstance(exc, discord.LoginFailure):
-                problem = "the gateway refused the bot token"
-            elif exc is not None:
-                problem = _http_error(exc)
         await self.stop()
         raise UserError(f"cannot connect to Discord's gateway: {problem}")
 
-    async def setup(self, client: _Client) -> None:
+    async def setup(self, client: Client) -> None:
         """After login, before the gateway: buttons, slash commands from the registry, sync."""
         client.add_dynamic_items(ActionButton)
         for command in self.core.registry.menu():
             client.tree.add_command(app_command(command, self.on_command))
-        await self._sync(client.tree)
-
-    async def _sync(self, tree: app_commands.CommandTree) -> None:
-        where = "globally"
-        try:
-            if not self.guild_ids:
-                synced = await tree.sync()
-                log.info("published %d slash commands globally", len(synced))
-            for guild_id in self.guild_ids:
-                where = f"in Discord server {guild_id}"
-                guild = discord.Object(id=guild_id)
-                tree.copy_global_to(guild=guild)
-                synced = await tree.sync(guild=guild)
-                log.info("published %d slash commands %s", len(synced), where)
-        except discord.Forbidden as exc:
-            raise UserError(
-                f"cannot publish slash commands {where}: the bot is not in that server or was "
-                f"invited without the applications.commands scope ({_http_error(exc)})"
-            ) from None
-        except discord.HTTPException as exc:
-            raise UserError(f"cannot publish slash commands {where}: {_http_error(exc)}") from None
+        await sync_commands(client.tree, self.guild_ids)
 
     async def stop(self) -> None:
         """Close the gateway and HTTP sessions; safe after a failed or no start."""
@@ -424,11 +338,11 @@ class DiscordAdapter:
         try:
             await channel.send(**_message_kwargs(message))
         except (discord.Forbidden, discord.NotFound) as exc:
-            raise ChatGone(_http_error(exc)) from None
+            raise ChatGone(http_error(exc)) from None
         except discord.RateLimited as exc:
             raise DeliveryFailed(f"rate limited for {exc.retry_after:.0f} s") from None
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise DeliveryFailed(_http_error(exc)) from None
+            raise DeliveryFailed(http_error(exc)) from None
 
 
 POST_RIGHTS = (
