@@ -47,6 +47,7 @@ _MODEL_FILES = (".json", ".txt", ".safetensors", ".bin", ".model")
 # Dynamic int8 quantization of the weights of every MatMul and of the embedding tables (Gather),
 # per output channel: per-tensor scales move labels on fine-tuned BERTs (see docs/benchmarks.md).
 QUANTIZATION = {"per_channel": True, "op_types": ["MatMul", "Gather"]}
+_PREFIX = "sentiment backend 'finbert'"
 
 
 class ExportFailed(BackendUnavailable):
@@ -150,19 +151,44 @@ def prepare(
     `progress`: show download progress bars (a command line); `say`: one-line status updates.
     Raises BackendUnavailable with a one-line reason on any failure.
     """
-    prefix = "sentiment backend 'finbert'"
     found = find_prepared(model)
     if found is not None:
         say(f"already prepared: {found.folder}")
         return found
+    torch = _export_packages()
+    tokenizer, network, labels = _load_for_export(model, progress, say)
+    folder = local_model_dir(model)
+    if folder is None:
+        raise BackendUnavailable(f"{_PREFIX}: could not find the files of {model!r} after loading")
+    final = cache_root() / "onnx" / model_key(folder)
+    max_length = max_length_of(tokenizer, network)
+    network.eval()
+    card = {"model": model, "source": str(folder), "labels": list(labels), "max_length": max_length}
+    _export_into(final, torch, tokenizer, network, card, say)
+    done = _read_prepared(final)
+    if done is None:
+        raise BackendUnavailable(f"{_PREFIX}: the export in {str(final)!r} is unreadable")
+    say(f"prepared {model} in {done.folder} ({done.size_mb:.0f} MB)")
+    return done
+
+
+def _export_packages() -> Any:
+    """torch, once every package the export needs is known to be there."""
     try:
         import onnx  # noqa: F401 - needed by the quantizer; checked before the long work
         import onnxruntime  # noqa: F401
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: F401
     except ImportError as err:
         raise ExportFailed(str(missing_package("finbert", err))) from err
+    return torch
 
+
+def _load_for_export(
+    model: str, progress: bool, say: Callable[[str], None]
+) -> tuple[Any, Any, tuple[str, ...]]:
+    """The tokenizer, the network and its labels, downloaded if need be."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     if not progress:
         from transformers.utils import logging as hf_logging
@@ -182,14 +208,20 @@ def prepare(
     tokenizer, network = load_pretrained("finbert", model, from_pretrained)
     labels = labels_from_config(model, getattr(network.config, "id2label", None))
     if not getattr(tokenizer, "is_fast", False):
-        raise ExportFailed(f"{prefix}: model {model!r} has no fast tokenizer to export")
-    folder = local_model_dir(model)
-    if folder is None:
-        raise BackendUnavailable(f"{prefix}: could not find the files of {model!r} after loading")
-    final = cache_root() / "onnx" / model_key(folder)
-    max_length = max_length_of(tokenizer, network)
-    network.eval()
+        raise ExportFailed(f"{_PREFIX}: model {model!r} has no fast tokenizer to export")
+    return tokenizer, network, labels
 
+
+def _export_into(
+    final: Path,
+    torch: Any,
+    tokenizer: Any,
+    network: Any,
+    card: dict[str, Any],
+    say: Callable[[str], None],
+) -> None:
+    """Export, quantize and describe the model in a scratch folder, then move it to `final`."""
+    model = card["model"]
     final.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(
@@ -205,14 +237,11 @@ def prepare(
             tokenizer.backend_tokenizer.save(str(work / TOKENIZER_FILE))
         except Exception as err:  # noqa: BLE001 - reported in one line
             raise ExportFailed(
-                f"{prefix}: could not export {model!r} to ONNX: {one_line(err)} "
+                f"{_PREFIX}: could not export {model!r} to ONNX: {one_line(err)} "
                 '(use runtime = "torch")'
             ) from err
         card = {
-            "model": model,
-            "source": str(folder),
-            "labels": list(labels),
-            "max_length": max_length,
+            **card,
             "quantization": {"method": "onnxruntime dynamic, int8 weights", **QUANTIZATION},
             "export_version": EXPORT_VERSION,
             "torch": torch.__version__,
@@ -224,11 +253,6 @@ def prepare(
             work.rename(final)
         except OSError:  # another process finished the same export first: use theirs
             shutil.rmtree(work, ignore_errors=True)
-    done = _read_prepared(final)
-    if done is None:
-        raise BackendUnavailable(f"{prefix}: the export in {str(final)!r} is unreadable")
-    say(f"prepared {model} in {done.folder} ({done.size_mb:.0f} MB)")
-    return done
 
 
 def _export(torch: Any, network: Any, path: Path) -> None:

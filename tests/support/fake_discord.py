@@ -255,6 +255,64 @@ def error(status: int, code: int, message: str, **extra: Any) -> web.Response:
     return reply({"message": message, "code": code, **extra}, status)
 
 
+def _dm_place(user_id: int) -> dict[str, Any]:
+    """The fields of an interaction in a direct message with `user_id`."""
+    return dict(
+        channel_id=str(DM_CHANNEL),
+        channel={
+            "id": str(DM_CHANNEL),
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [user(user_id)],
+        },
+        user=user(user_id),
+        context=1,
+        authorizing_integration_owners={"0": str(GUILD)},
+    )
+
+
+def _guild_place(user_id: int, channel_id: int, permissions: int) -> dict[str, Any]:
+    """The fields of an interaction in a server channel: the channel, the member and its rights."""
+    return dict(
+        guild_id=str(GUILD),
+        guild={"id": str(GUILD), "locale": "en-US", "features": []},
+        guild_locale="en-US",
+        channel_id=str(channel_id),
+        channel={
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(GUILD),
+            "name": CHANNEL_NAMES.get(channel_id, "channel"),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "permissions": str(permissions),
+        },
+        member={
+            "user": user(user_id),
+            "roles": [],
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "nick": None,
+            "avatar": None,
+            "premium_since": None,
+            "communication_disabled_until": None,
+            "permissions": str(permissions),
+        },
+        context=0,
+        authorizing_integration_owners={"0": str(GUILD)},
+    )
+
+
 class FakeDiscord:
     def __init__(self) -> None:
         self.port = 0
@@ -375,57 +433,9 @@ class FakeDiscord:
             "app_permissions": str(BOT_PERMS),
         }
         if dm:
-            payload.update(
-                channel_id=str(DM_CHANNEL),
-                channel={
-                    "id": str(DM_CHANNEL),
-                    "type": 1,
-                    "last_message_id": None,
-                    "flags": 0,
-                    "recipients": [user(user_id)],
-                },
-                user=user(user_id),
-                context=1,
-                authorizing_integration_owners={"0": str(GUILD)},
-            )
+            payload.update(_dm_place(user_id))
         else:
-            payload.update(
-                guild_id=str(GUILD),
-                guild={"id": str(GUILD), "locale": "en-US", "features": []},
-                guild_locale="en-US",
-                channel_id=str(channel_id),
-                channel={
-                    "id": str(channel_id),
-                    "type": 0,
-                    "guild_id": str(GUILD),
-                    "name": CHANNEL_NAMES.get(channel_id, "channel"),
-                    "position": 0,
-                    "permission_overwrites": [],
-                    "nsfw": False,
-                    "parent_id": None,
-                    "topic": None,
-                    "last_message_id": None,
-                    "rate_limit_per_user": 0,
-                    "flags": 0,
-                    "permissions": str(permissions),
-                },
-                member={
-                    "user": user(user_id),
-                    "roles": [],
-                    "joined_at": "2025-01-01T00:00:00+00:00",
-                    "deaf": False,
-                    "mute": False,
-                    "flags": 0,
-                    "pending": False,
-                    "nick": None,
-                    "avatar": None,
-                    "premium_since": None,
-                    "communication_disabled_until": None,
-                    "permissions": str(permissions),
-                },
-                context=0,
-                authorizing_integration_owners={"0": str(GUILD)},
-            )
+            payload.update(_guild_place(user_id, channel_id, permissions))
         self.answers[payload["token"]] = Answer(interaction=payload)
         return payload
 
