@@ -48,7 +48,7 @@ CLI = [sys.executable, "-m", "bot.cli"]
 
 
 def headlines(n: int) -> list[str]:
-    from engine.sentiment.text import clean_text
+    from engine.sentiment.clean import clean_text
 
     with DATA.open(encoding="utf-8", newline="") as fh:
         texts = list(dict.fromkeys(clean_text(row["text"]) for row in csv.DictReader(fh)))
@@ -185,7 +185,7 @@ def held_out_texts() -> list[str]:
     assert spec and spec.loader
     train_lite = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train_lite)
-    from engine.sentiment.text import clean_text
+    from engine.sentiment.clean import clean_text
 
     card = json.loads((ROOT / "engine" / "data" / "lite" / "lite.json").read_text())
     split = card["training"]["split"]
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"finbert int8 vs torch fp32 labels on the random stand-in: {same}/{len(texts)} agree")
 
-    from engine.sentiment.text import clean_text
+    from engine.sentiment.clean import clean_text
 
     print("int8 vs fp32 label agreement, trained lite encoder:")
     sets = {"held-out tweets": held_out_texts()}

@@ -10,7 +10,7 @@ label 0 = bearish (negative), 1 = bullish (positive), 2 = neutral; by default re
 
 What it does, in order:
 
-1. Cleans every text exactly as at inference (engine.sentiment.text.clean_text: no cashtag
+1. Cleans every text exactly as at inference (engine.sentiment.clean.clean_text: no cashtag
    prefix, no "$" before tickers, no links) and splits with a fixed seed into a stratified
    hold-out set (15%), then splits the training part the same way into a fit part and a
    validation slice (12%). Identical cleaned texts (the feed repeats items such as "Energy
@@ -51,6 +51,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engine.sentiment.clean import clean_text  # noqa: E402
 from engine.sentiment.lite import (  # noqa: E402
     DEFAULT_DIR,
     LITE_FORMAT,
@@ -62,7 +63,6 @@ from engine.sentiment.lite import (  # noqa: E402
     LiteModel,
 )
 from engine.sentiment.prepare import export_logits_graph  # noqa: E402
-from engine.sentiment.text import clean_text  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment" / "tfns_train.csv"
 DEFAULT_FORMAL = ROOT / "benchmarks" / "data" / "formal_sentences.csv"
@@ -679,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_length": MAX_SEQ_LENGTH,
         "base_model": BASE_MODEL,
         "network": "fine-tuned MiniLM-L6 encoder, mean pooling over tokens, linear head",
-        "text_cleaning": "engine.sentiment.text.clean_text",
+        "text_cleaning": "engine.sentiment.clean.clean_text",
         "quantization": {
             "method": "onnxruntime dynamic quantization, int8 weights (MatMul, Gather)",
             "per_channel": quant["per_channel"],

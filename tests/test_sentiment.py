@@ -22,9 +22,9 @@ from engine.errors import BackendUnavailable
 from engine.models import Sentiment
 from engine.sentiment import runtime
 from engine.sentiment.backends import load_backend
+from engine.sentiment.clean import clean_text
 from engine.sentiment.lite import DEFAULT_DIR, META_FILE, LiteBackend
 from engine.sentiment.runtime import cpu_threads
-from engine.sentiment.text import clean_text
 
 OTHER_ORDER = {0: "Neutral", 1: "POSITIVE", 2: "negative"}  # other order, other case
 HEADLINES = [

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import BackendUnavailable
 from engine.models import Sentiment
 from engine.sentiment import check_stop, in_worker
+from engine.sentiment.clean import clean_text
 from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.runtime import (
     FALLBACK_MAX_LENGTH,
@@ -32,7 +33,6 @@ from engine.sentiment.runtime import (
     missing_package,
     quiet_progress_bars,
 )
-from engine.sentiment.text import clean_text
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

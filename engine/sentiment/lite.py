@@ -22,9 +22,9 @@ from typing import Any
 from engine.errors import BackendUnavailable
 from engine.models import LABELS, Sentiment
 from engine.sentiment import in_worker
+from engine.sentiment.clean import clean_text
 from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.runtime import missing_package, one_line
-from engine.sentiment.text import clean_text
 
 LITE_FORMAT = "tradethehype-lite"
 LITE_VERSION = 2
