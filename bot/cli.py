@@ -28,6 +28,7 @@ from bot.wiring import open_engine, open_store
 from engine.clock import Clock, FixedClock, OffsetClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
+from engine.records import SignalRecord
 from engine.sentiment import SentimentBackend
 from engine.serialize import digest_to_dict, signal_to_dict
 from engine.symbols import SymbolIndex
@@ -159,7 +160,7 @@ async def run_why(config: Config, clock: Clock, query: str) -> int:
     if last is None:
         out(f"No signal recorded for {symbol} yet.\n")
         return 1
-    out(render_why(last.payload, clock.now()))
+    out(render_why(SignalRecord.parse(last.payload), clock.now()))
     return 0
 
 
@@ -204,7 +205,7 @@ async def run_demo(as_json: bool, base: Config | None = None) -> int:
             out(render_ticker_view(await engine.ticker_view(top)))
             out(f"\n$ tradethehype why {top}\n")
             payload = await engine.explain(top)
-            why = render_why(payload, clock.now()) if payload else None
+            why = render_why(SignalRecord.parse(payload), clock.now()) if payload else None
             out(why or f"No signal recorded for {top}.\n")
     return 0
 

@@ -27,7 +27,7 @@ from chat.text import span, utc_time
 from engine.clock import Clock
 from engine.errors import UserError
 from engine.news.polling import POLL_STATE
-from engine.pipeline import COMMAND_LINE
+from engine.publish import COMMAND_LINE
 from engine.sentiment.runtime import looks_like_hub_id, one_line
 from engine.store import Store
 

@@ -29,6 +29,7 @@ from chat.schedule import Planner, Schedule, Slot, parse_time
 from chat.text import span
 from engine.clock import Clock
 from engine.news.polling import PolledNews
+from engine.records import DigestRecord
 from engine.store import Delivery, Store, StoredDigest
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ class DigestScheduler:
             if digest is None:
                 return run
         run.digest = digest
-        reply = digest_reply(digest.payload, slot.schedule.zone)
+        reply = digest_reply(DigestRecord.parse(digest.payload), slot.schedule.zone)
         by_platform: dict[str, list[str]] = defaultdict(list)
         for platform, chat_id in recipients:
             by_platform[platform].append(chat_id)
@@ -305,14 +306,14 @@ class DigestScheduler:
                 "No news could be read for the %s digest; trying again in a minute", slot.key
             )
             return None
-        d = digest.payload["digest"]
+        record = DigestRecord.parse(digest.payload)
         log.info(
             "Built digest #%d for %s in %.1f s: %d signals, %d carried from other schedules",
             digest.id,
             slot.key,
             time.perf_counter() - t0,
-            len(d["signals"]),
-            len(digest.payload.get("carried", [])),
+            len(record.digest.signals),
+            len(record.carried),
         )
         await self.store.set_state(LAST_DIGEST, {"id": digest.id, "slot": slot.key}, now)
         return digest

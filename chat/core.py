@@ -23,16 +23,23 @@ from chat.replies import (
     Card,
     Reply,
     Text,
-    card_from_payload,
     refusal,
+    signal_card,
 )
-from chat.report import context_line, outcome_line, stories_line
+from chat.report import (
+    DIGEST_TITLE,
+    backend_phrase,
+    context_line,
+    note_lines,
+    outcome_line,
+    stories_line,
+)
 from chat.schedule import Schedule, parse_time
 from chat.text import render_why
 from engine.clock import Clock
 from engine.errors import StoreError, UserError
 from engine.pipeline import SignalEngine
-from engine.serialize import digest_to_dict
+from engine.records import DigestDoc, DigestRecord, SignalRecord
 from engine.store import Store
 
 log = logging.getLogger(__name__)
@@ -125,7 +132,7 @@ class BotCore:
         )
         self.schedule_changed = asyncio.Event()  # a chat picked its own time: re-plan
         self._digest_lock = asyncio.Lock()
-        self._preview: tuple[datetime, dict[str, Any]] | None = None
+        self._preview: tuple[datetime, DigestRecord] | None = None
 
     # -- running commands -------------------------------------------------------------------
 
@@ -210,14 +217,14 @@ class BotCore:
         payload = await self.engine.store.card(card_id)
         if payload is None:
             return refusal("That signal is no longer in the store.")
-        return why_reply(payload, self.engine.clock.now())
+        return why_reply(SignalRecord.parse(payload), self.engine.clock.now())
 
     # -- cards and digests --------------------------------------------------------------------
 
     async def card_for(self, payload: dict[str, Any]) -> Card:
         """Keep a signal's explanation and return its card with a working Why? button."""
         card_id = await self.engine.store.save_card(payload, self.engine.clock.now())
-        return card_from_payload(payload, card_id)
+        return signal_card(SignalRecord.parse(payload), card_id)
 
     # -- schedules ---------------------------------------------------------------------------
 
@@ -237,17 +244,17 @@ class BotCore:
         async with self._digest_lock:  # two /digest at once build one preview
             stored = await self.engine.store.latest_digest(since=midnight, schedule=schedule.key)
             if stored is not None:
-                return digest_reply(stored.payload, zone)
-            payload = await self._preview_payload()
+                return digest_reply(DigestRecord.parse(stored.payload), zone)
+            preview = await self._preview_record()
         note = (
             "Preview: not recorded, and signals in it may come again in the scheduled digest "
             f"({schedule.describe()}"
             + (", trading days" if self.settings.trading_days_only else "")
             + ")."
         )
-        return digest_reply(payload, zone, note=note)
+        return digest_reply(preview, zone, note=note)
 
-    async def _preview_payload(self) -> dict[str, Any]:
+    async def _preview_record(self) -> DigestRecord:
         now = self.engine.clock.now()
         if self._preview is not None and now - self._preview[0] < PREVIEW_FOR:
             return self._preview[1]
@@ -256,44 +263,40 @@ class BotCore:
             await self.card_for(self.engine.signal_payload(sig, digest.generated_at))
             for sig in digest.signals
         ]
-        payload = {"digest": digest_to_dict(digest), "card_ids": [c.card_id for c in cards]}
+        record = DigestRecord(
+            DigestDoc.of(digest), tuple(c.card_id for c in cards if c.card_id is not None)
+        )
         if digest.signals or not digest.failed_sources:  # a preview of nothing but failures
-            self._preview = (now, payload)  # is not kept: the next /digest tries again
-        return payload
+            self._preview = (now, record)  # is not kept: the next /digest tries again
+        return record
 
 
-def why_reply(payload: dict[str, Any], now: datetime) -> Reply:
+def why_reply(record: SignalRecord, now: datetime) -> Reply:
     """How a signal was made; its ages counted from `now` (the clock's time, not the signal's)."""
-    return Reply((Text(render_why(payload, now).rstrip(), preformatted=True),))
+    return Reply((Text(render_why(record, now).rstrip(), preformatted=True),))
 
 
-def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Reply:
+def digest_reply(record: DigestRecord, tz: ZoneInfo, *, note: str = "") -> Reply:
     """The digest as a reply: a heading, one card per signal, the signals carried over from
     other schedules' digests, then what failed."""
-    d = payload["digest"]
-    ids = payload.get("card_ids", [])
-    carried = payload.get("carried", [])
-    made = datetime.fromisoformat(d["generated_at"]).astimezone(tz)
-    n = len(d["signals"])
-    facts = [stories_line(n, d["articles_seen"])]
-    facts.append(context_line(d.get("market", ""), d.get("price_source", "")))
-    facts.append(f"sentiment: {d['backend']}")
-    heading = f"TradeTheHype digest · {made:%a %d %b %Y %H:%M} {made.tzname()}\n" + " · ".join(
+    d = record.digest
+    carried = record.carried
+    made = d.generated_at.astimezone(tz)
+    n = len(d.signals)
+    facts = [stories_line(n, d.articles_seen)]
+    facts.append(context_line(d.market, d.price_source))
+    facts.append(backend_phrase(d.backend))
+    heading = f"{DIGEST_TITLE} · {made:%a %d %b %Y %H:%M} {made.tzname()}\n" + " · ".join(
         f for f in facts if f
     )
     blocks: list[Text | Card] = [Text(heading, "title")]
     if note:
         blocks.append(Text(note, "note"))
-    for i, sig in enumerate(d["signals"]):
-        sig = dict(sig, generated_at=d["generated_at"])
-        blocks.append(card_from_payload(sig, ids[i] if i < len(ids) else None))
+    blocks.extend(signal_card(sig, card_id) for sig, card_id in record.signal_cards())
     outcome = outcome_line(
-        n,
-        d.get("unpriced", []),
-        articles=d["articles_seen"],
-        sources_failed=bool(d.get("failed_sources")),
+        n, d.unpriced, articles=d.articles_seen, sources_failed=bool(d.failed_sources)
     )
-    if n == 0 and carried and not d.get("unpriced"):
+    if n == 0 and carried and not d.unpriced:
         outcome = "No new signals since the ones below."
     if outcome:
         blocks.append(Text(outcome))
@@ -305,15 +308,13 @@ def digest_reply(payload: dict[str, Any], tz: ZoneInfo, *, note: str = "") -> Re
                 "note",
             )
         )
-        blocks.extend(card_from_payload(c["signal"], c.get("card_id")) for c in carried)
+        blocks.extend(signal_card(c.signal, c.card_id) for c in carried)
     notes = []
-    if d.get("skipped"):
-        others = len(d["skipped"])
+    if d.skipped:
+        others = len(d.skipped)
         were = "ticker was" if others == 1 else "tickers were"
         notes.append(f"{others} other {were} in the news without a signal.")
-    notes.extend(f"Note: {line}" for line in d.get("notes", []))
-    for f in d.get("failed_sources", []):
-        notes.append(f"Source failed: {f['source']}: {f['error']}")
+    notes.extend(note_lines(d.notes, d.failed_sources))
     if notes:
         blocks.append(Text("\n".join(notes), "note"))
     return Reply(tuple(blocks))

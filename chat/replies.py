@@ -13,7 +13,17 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chat.report import MAX_HEADLINES_SHOWN, more_line
-from chat.text import age, money, plural, price_phrase
+from chat.text import (
+    age,
+    label_phrase,
+    levels_phrase,
+    news_phrase,
+    price_phrase,
+    score_phrase,
+    technicals_phrase,
+)
+from engine.models import Levels, Quote
+from engine.records import ArticleRecord, SignalRecord
 
 Style = Literal["plain", "title", "note", "error"]
 
@@ -59,12 +69,11 @@ class PriceLine:
     def text(self) -> str:
         return price_phrase(self.last, self.as_of, stale=self.stale, market_open=self.market_open)
 
-
-@dataclass(frozen=True)
-class Levels:
-    entry: float
-    stop: float
-    target: float
+    @classmethod
+    def of(cls, quote: Quote | None) -> PriceLine | None:
+        if quote is None:
+            return None
+        return cls(quote.last, quote.as_of, quote.stale, quote.market_open)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ class Card:
     sentiment: float | None = None
     technical: float | None = None
     price: PriceLine | None = None
-    levels: Levels | None = None
+    levels: Levels | None = None  # entry, stop and target (no formula: Why? tells it)
     headlines: tuple[Headline, ...] = ()  # the strongest few (MAX_HEADLINES_SHOWN)
     more_headlines: int = 0  # how many more there were: "and 12 more"
     note: str = ""  # the reason when there is no signal; cooldown / reversal remarks otherwise
@@ -99,11 +108,10 @@ class Card:
         if self.direction is None or self.score is None:
             if self.sentiment is None:
                 return ""
-            count = plural(len(self.headlines) + self.more_headlines, "headline")
-            return f"news {self.sentiment:+.2f} ({count})"
+            return news_phrase(self.sentiment, len(self.headlines) + self.more_headlines)
         return (
-            f"score {self.score:+.2f} · confidence {self.confidence or 0:.0%} · "
-            f"news {self.sentiment or 0:+.2f} · technicals {self.technical or 0:+.2f}"
+            f"{score_phrase(self.score, self.confidence or 0)} · "
+            f"{news_phrase(self.sentiment or 0)} · {technicals_phrase(self.technical or 0)}"
         )
 
     @property
@@ -152,43 +160,20 @@ def render_plain(block: Block) -> str:
     if block.price is not None:
         lines.append(f"price {block.price.text}")
     if block.levels is not None:
-        lv = block.levels
-        lines.append(f"entry {money(lv.entry)} · stop {money(lv.stop)} · target {money(lv.target)}")
+        lines.append(levels_phrase(block.levels))
     for h in block.headlines:
-        lines.append(f"- {h.title} ({h.source}, {h.age}; {h.label} {h.score:.2f})")
+        lines.append(f"- {h.title} ({h.source}, {h.age}; {label_phrase(h.label, h.score)})")
     if block.more_headlines:
         lines.append(f"- {more_line(block.more_headlines)}")
     return "\n".join(lines)
 
 
-def _price(d: dict[str, Any] | None) -> PriceLine | None:
-    if not d:
-        return None
-    return PriceLine(
-        last=float(d["last"]),
-        as_of=datetime.fromisoformat(d["as_of"]),
-        stale=bool(d["stale"]),
-        market_open=bool(d.get("market_open", False)),
-    )
-
-
-def headlines_from(articles: Sequence[dict[str, Any]], now: datetime) -> tuple[Headline, ...]:
+def headlines_from(articles: Sequence[ArticleRecord], now: datetime) -> tuple[Headline, ...]:
     """The first MAX_HEADLINES_SHOWN articles (the strongest: they come sorted by weight)."""
-    out = []
-    for a in articles[:MAX_HEADLINES_SHOWN]:
-        scores = a.get("scores") or {}
-        label = str(a.get("label", "neutral"))
-        out.append(
-            Headline(
-                title=str(a["title"]),
-                url=str(a.get("url") or ""),
-                source=str(a.get("source") or ""),
-                label=label,
-                score=float(scores.get(label) or 0.0),
-                age=age(datetime.fromisoformat(a["published"]), now),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        Headline(a.title, a.url, a.source, a.label, a.score, age(a.published, now))
+        for a in articles[:MAX_HEADLINES_SHOWN]
+    )
 
 
 def hidden_headlines(articles: Sequence[Any]) -> int:
@@ -196,29 +181,27 @@ def hidden_headlines(articles: Sequence[Any]) -> int:
     return max(len(articles) - MAX_HEADLINES_SHOWN, 0)
 
 
-def card_from_payload(p: dict[str, Any], card_id: int | None = None) -> Card:
-    """A signal card from a stored signal payload (serialize.signal_to_dict + generated_at)."""
-    now = datetime.fromisoformat(p["generated_at"])
-    lv = p.get("levels")
+def signal_card(sig: SignalRecord, card_id: int | None = None) -> Card:
+    """A signal's card, from its stored record (a recorded signal, a card, a digest's signal)."""
     note = ""
-    if p.get("reversal"):
-        note = str(p.get("cooldown") or "reversal of the previous signal")
-    price = _price(p.get("price"))
+    if sig.reversal:
+        note = str(sig.cooldown or "reversal of the previous signal")
+    price = PriceLine.of(sig.price)
     if price is not None and price.stale:
         note = (note + " · " if note else "") + "price is stale: no levels"
     return Card(
-        symbol=str(p["symbol"]),
-        name=str(p["name"]),
-        direction=str(p["direction"]),
-        score=float(p["score"]),
-        confidence=float(p["confidence"]),
-        sentiment=float(p["sentiment"]),
-        technical=float(p["technical"]),
+        symbol=sig.symbol,
+        name=sig.name,
+        direction=sig.direction,
+        score=sig.score,
+        confidence=sig.confidence,
+        sentiment=sig.sentiment,
+        technical=sig.technical,
         price=price,
-        levels=None if not lv else Levels(lv["entry"], lv["stop"], lv["target"]),
-        headlines=headlines_from(p.get("articles", []), now),
-        more_headlines=hidden_headlines(p.get("articles", [])),
+        levels=sig.levels,
+        headlines=headlines_from(sig.articles, sig.generated_at),
+        more_headlines=hidden_headlines(sig.articles),
         note=note,
-        reversal=bool(p.get("reversal")),
+        reversal=sig.reversal,
         card_id=card_id,
     )

@@ -6,10 +6,13 @@ Plain text; adapters escape and decorate it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from chat.text import plural
 from engine.prices.lookup import source_name
+from engine.records import Failure, Skip
+
+DIGEST_TITLE = "TradeTheHype digest"
 
 MAX_HEADLINES_SHOWN = 5  # per signal or card; the rest are counted ("and 12 more")
 MAX_SKIPPED_SHOWN = 12  # symbols on the Skipped line
@@ -23,7 +26,6 @@ _MARKET = {
 }
 
 
-
 def market_phrase(state: str) -> str:
     return _MARKET.get(state, state)
 
@@ -34,6 +36,11 @@ def context_line(market: str, price_source: str) -> str:
     if price_source:
         parts.append(f"prices: {source_name(price_source)}")
     return " · ".join(parts)
+
+
+def backend_phrase(backend: str) -> str:
+    """The sentiment model, as every heading names it."""
+    return f"sentiment: {backend}"
 
 
 def stories_line(signals: int, articles: int) -> str:
@@ -62,14 +69,29 @@ def short_reason(reason: str) -> str:
     return reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 3] + "..."
 
 
-def skipped_line(skipped: Sequence[Mapping[str, str]]) -> str:
+def sentence(reason: str) -> str:
+    """A reason shown on its own: "no fresh news on TSLA" -> "No fresh news on TSLA." """
+    reason = reason[:1].upper() + reason[1:]
+    return reason if reason.endswith((".", "!", "?")) else reason + "."
+
+
+def failure_line(failure: Failure) -> str:
+    return f"Source failed: {failure.source}: {failure.error}"
+
+
+def note_lines(notes: Sequence[str], failures: Sequence[Failure]) -> list[str]:
+    """What goes under a digest or a view: price data skipped, then the sources that failed."""
+    return [f"Note: {n}" for n in notes] + [failure_line(f) for f in failures]
+
+
+def skipped_line(skipped: Sequence[Skip]) -> str:
     """ "Skipped: NVDA, TSLA (price unavailable: Yahoo Finance unreachable); AAPL (...)":
     symbols with the same reason share it, at most MAX_SKIPPED_SHOWN symbols are named."""
     if not skipped:
         return ""
     by_reason: dict[str, list[str]] = {}
     for item in skipped[:MAX_SKIPPED_SHOWN]:
-        by_reason.setdefault(short_reason(item["reason"]), []).append(item.get("symbol", "?"))
+        by_reason.setdefault(short_reason(item.reason), []).append(item.symbol)
     shown = "; ".join(f"{', '.join(symbols)} ({why})" for why, symbols in by_reason.items())
     hidden = len(skipped) - MAX_SKIPPED_SHOWN
     return f"Skipped: {shown}" + (f" {more_line(hidden)}" if hidden > 0 else "")

@@ -6,10 +6,10 @@ Platform-neutral: adapters escape and decorate these strings for their own marku
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.models import Quote
+from engine.models import Levels, Quote
+from engine.records import SignalRecord
 
 MARKET_TZ = ZoneInfo("America/New_York")
 
@@ -67,79 +67,96 @@ def format_quote(q: Quote) -> str:
     return f"price {phrase}" + ("" if q.market_open else " (market closed)")
 
 
-def render_why(p: dict[str, Any], now: datetime | None = None) -> str:
-    """How a recorded signal was made, from the payload the store keeps.
+def levels_phrase(lv: Levels, sep: str = " · ") -> str:
+    """ "entry 251.30 · stop 240.10 · target 273.70", `sep` between the three."""
+    return sep.join(
+        (f"entry {money(lv.entry)}", f"stop {money(lv.stop)}", f"target {money(lv.target)}")
+    )
+
+
+def score_phrase(score: float, confidence: float, sep: str = " · ") -> str:
+    """ "score +0.62 · confidence 70%" """
+    return f"score {score:+.2f}{sep}confidence {confidence:.0%}"
+
+
+def news_phrase(sentiment: float, headlines: int | None = None) -> str:
+    """ "news +0.80", with the count of headlines if given: "news +0.80 (3 headlines)" """
+    count = "" if headlines is None else f" ({plural(headlines, 'headline')})"
+    return f"news {sentiment:+.2f}{count}"
+
+
+def technicals_phrase(technical: float) -> str:
+    return f"technicals {technical:+.2f}"
+
+
+def label_phrase(label: str, score: float) -> str:
+    """A headline's sentiment: "positive 0.90" (the model's probability for its label)."""
+    return f"{label} {score:.2f}"
+
+
+def render_why(p: SignalRecord, now: datetime | None = None) -> str:
+    """How a recorded signal was made, from the record the store keeps.
 
     Ages are from `now` (the clock's time; default: the signal's own time). When the signal is
     older than a minute, each headline also says how long before the signal it came out: that
     is the age its recency weight was computed from.
     """
-    made = datetime.fromisoformat(p["generated_at"])
+    made = p.generated_at
     now = now or made
     later = now - made >= timedelta(minutes=1)
     when = f"signalled {utc_time(made)}" + (f", {age(made, now)}" if later else "")
-    ex = p.get("explain", {})
-    w = ex.get("weights", {})
+    ex = p.explain
     lines = [
-        f"Why {p['direction'].upper()} on {p['symbol']} ({p['name']}), {when}",
-        f"Sentiment backend: {p.get('backend', '?')}",
+        f"Why {p.direction.upper()} on {p.symbol} ({p.name}), {when}",
+        f"Sentiment backend: {'?' if p.backend is None else p.backend}",
         "",
-        f"Headlines (weight = confidence x recency, half-life {ex.get('half_life_hours', 0):g} h):",
+        f"Headlines (weight = confidence x recency, half-life {ex.half_life_hours:g} h):",
     ]
     lines.extend(_why_headlines(p, made, now))
     lines.append("")
-    lines.append(f"News sentiment {p['sentiment']:+.3f} (weighted P(positive) - P(negative))")
-    t = ex.get("technicals")
+    lines.append(f"News sentiment {p.sentiment:+.3f} (weighted P(positive) - P(negative))")
+    t = ex.technicals
     if t:
 
         def num(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.2f}"
 
         lines.append(
-            f"Technicals {p['technical']:+.3f}: RSI(14) {num(t.get('rsi14'))}, "
-            f"SMA20 {num(t.get('sma20'))}, SMA50 {num(t.get('sma50'))}, "
-            f"ATR(14) {num(t.get('atr14'))}"
+            f"Technicals {p.technical:+.3f}: RSI(14) {num(t.rsi14)}, "
+            f"SMA20 {num(t.sma20)}, SMA50 {num(t.sma50)}, "
+            f"ATR(14) {num(t.atr14)}"
         )
-        for note in t.get("notes", []):
+        for note in t.notes:
             lines.append(f"   {note}")
     lines.append(
-        f"Score = {w.get('sentiment', 0):.2f} x {p['sentiment']:+.3f} + "
-        f"{w.get('technical', 0):.2f} x {p['technical']:+.3f} = {p['score']:+.3f} "
-        f"(threshold {ex.get('min_score', 0):.2f}); confidence {p['confidence']:.0%}"
+        f"Score = {ex.sentiment_weight:.2f} x {p.sentiment:+.3f} + "
+        f"{ex.technical_weight:.2f} x {p.technical:+.3f} = {p.score:+.3f} "
+        f"(threshold {ex.min_score:.2f}); confidence {p.confidence:.0%}"
     )
-    price = p.get("price")
+    price = p.price
     if price:
-        state = "STALE" if price["stale"] else ("live" if price.get("market_open") else "close")
-        lines.append(
-            f"Price {money(price['last'])} as of "
-            f"{et_time(datetime.fromisoformat(price['as_of']))} ({state})"
-        )
-    lv = p.get("levels")
-    if lv:
-        lines.append(
-            f"Levels: entry {money(lv['entry'])}, stop {money(lv['stop'])}, "
-            f"target {money(lv['target'])}"
-        )
-    lines.append(f"Level formula: {ex.get('levels_formula', 'n/a')}")
-    lines.append(f"Cooldown: {p.get('cooldown', 'n/a')}")
+        state = "STALE" if price.stale else ("live" if price.market_open else "close")
+        lines.append(f"Price {money(price.last)} as of {et_time(price.as_of)} ({state})")
+    if p.levels:
+        lines.append(f"Levels: {levels_phrase(p.levels, ', ')}")
+    lines.append(f"Level formula: {ex.levels_formula}")
+    lines.append(f"Cooldown: {'n/a' if p.cooldown is None else p.cooldown}")
     return "\n".join(lines) + "\n"
 
 
-def _why_headlines(p: dict[str, Any], made: datetime, now: datetime) -> list[str]:
+def _why_headlines(p: SignalRecord, made: datetime, now: datetime) -> list[str]:
     """Two lines per headline: its title, then its source, age, label, scores and weight."""
     later = now - made >= timedelta(minutes=1)
-    weights = p.get("explain", {}).get("article_weights", [])
+    weights = p.explain.article_weights
     lines = []
-    for i, a in enumerate(p.get("articles", [])):
-        scores = a.get("scores", {})
+    for i, a in enumerate(p.articles):
         probs = " ".join(
-            f"{k[:3]} {scores.get(k, 0):.2f}" for k in ("positive", "negative", "neutral")
+            f"{k[:3]} {a.scores.get(k, 0):.2f}" for k in ("positive", "negative", "neutral")
         )
-        published = datetime.fromisoformat(a["published"])
-        ago = age(published, now)
+        ago = age(a.published, now)
         if later:
-            ago += f" ({span(made - published)} before the signal)"
+            ago += f" ({span(made - a.published)} before the signal)"
         weight = f" weight {weights[i]:.2f}" if i < len(weights) else ""
-        lines.append(f" - {a['title']}")
-        lines.append(f"   {a['source']}, {ago}; {a['label']} ({probs}){weight}")
+        lines.append(f" - {a.title}")
+        lines.append(f"   {a.source}, {ago}; {a.label} ({probs}){weight}")
     return lines

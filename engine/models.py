@@ -100,7 +100,8 @@ class Levels:
     entry: float
     stop: float
     target: float
-    formula: str  # human-readable, e.g. "stop = entry - 1.5 x ATR(14)"
+    formula: str = ""  # human-readable, e.g. "stop = entry - 1.5 x ATR(14)"; a stored signal
+    # keeps it in its explanation (records.Explanation.levels_formula), not with its levels
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,20 @@ from engine.clock import Clock
 from engine.errors import UnknownTicker
 from engine.market import MarketCalendar
 from engine.models import Article, Digest, Direction, Levels, Quote, Signal, Technicals
-from engine.news.fetch import NewsFetcher, fresh_and_unique, keyed, ticker_feed_urls
+from engine.news.fetch import NewsFetcher, fresh_and_unique, ticker_feed_urls
 from engine.news.polling import LiveNews, NewsSource
 from engine.prices import PriceProvider, PriceSnapshot
 from engine.prices.lookup import PriceRound, fetch_prices
+from engine.publish import Publishing
 from engine.sentiment import SentimentBackend, backend_label, chunk_size
-from engine.serialize import digest_to_dict, signal_to_dict
 from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
-from engine.store import NewSignal, RecordedSignal, Store, StoredDigest
+from engine.store import Store
 from engine.symbols import SymbolIndex
 from engine.technicals import levels as make_levels
 from engine.technicals import technical_score
 
 log = logging.getLogger(__name__)
 
-COMMAND_LINE = "command line"  # the schedule name of digests built by `tradethehype digest`
 _QUERY_OK = re.compile(r"^\$?[A-Za-z0-9][A-Za-z0-9 .&'\-]{0,59}$")
 
 
@@ -97,7 +96,7 @@ def check_query(query: str) -> str:
     return q
 
 
-class SignalEngine:
+class SignalEngine(Publishing):
     def __init__(
         self,
         *,
@@ -130,106 +129,6 @@ class SignalEngine:
     def backend_label(self) -> str:
         return backend_label(self.sentiment.name, self.sentiment.model_id)
 
-    # -- the digest -------------------------------------------------------------------------
-
-    async def build_digest(self, *, dry_run: bool = False) -> Digest:
-        """Build the digest now (the command line); unless dry_run, record what it issues.
-
-        Recorded like a scheduled digest (signals, cards and digest in one transaction, under a
-        slot of its own), so the next scheduled digest carries its signals to the chats: a
-        digest run by hand never keeps a signal from subscribers through the cooldown.
-        """
-        now = self.clock.now()
-        digest, articles = await self._draft(now, remember=not dry_run)
-        if dry_run:
-            return digest
-
-        await self._record(digest, articles, now, f"{COMMAND_LINE} {now.isoformat()}", COMMAND_LINE)
-        return digest
-
-    async def preview_digest(self) -> Digest:
-        """The digest as it would be now, recording no signal (sentiment scores are cached)."""
-        digest, _ = await self._draft(self.clock.now(), remember=True)
-        return digest
-
-    async def publish_digest(
-        self,
-        *,
-        slot: str,
-        schedule: str,
-        carry_since: datetime | None = None,
-        require_news: bool = False,
-    ) -> StoredDigest | None:
-        """The digest of a schedule slot, built and recorded exactly once.
-
-        Its signals, their cards and the digest itself are written in one transaction; if the
-        slot's digest exists already (a restart), it is returned untouched. Signals that other
-        schedules' digests issued after `carry_since` are carried into this one (their cooldown
-        keeps them out of it otherwise), so a chat on this schedule misses none of them.
-        With `require_news`, a digest that could read no news at all (every feed failed) is
-        not kept: None, and the caller tries again later.
-        """
-        existing = await self.store.slot_digest(slot)
-        if existing is not None:
-            return existing
-        now = self.clock.now()
-        digest, articles = await self._draft(now, remember=True)
-        if require_news and not articles and digest.failed_sources:
-            return None
-        carried = await self._carried(schedule, carry_since, {s.symbol for s in digest.signals})
-        return await self._record(digest, articles, now, slot, schedule, carried)
-
-    async def _record(
-        self,
-        digest: Digest,
-        articles: Sequence[Article],
-        now: datetime,
-        slot: str,
-        schedule: str,
-        carried: list[dict[str, Any]] | None = None,
-    ) -> StoredDigest:
-        """Write the digest under `slot`: its signals, cards and itself in one transaction
-        (signals another digest recorded a moment before are dropped from it)."""
-
-        def compose(recorded: list[RecordedSignal]) -> dict[str, Any]:
-            _keep_recorded(digest, {r.signal.symbol for r in recorded})
-            return {
-                "digest": digest_to_dict(digest),
-                "card_ids": [r.card_id for r in recorded],
-                "carried": carried or [],
-                "slot": slot,
-            }
-
-        stored = await self.store.publish_digest(
-            slot=slot,
-            schedule=schedule,
-            signals=[self._to_record(sig, now) for sig in digest.signals],
-            now=now,
-            cooldown_days=self.settings.cooldown_days,
-            compose=compose,
-        )
-        await self._remember(articles, now)
-        return stored
-
-    async def _carried(
-        self, schedule: str, since: datetime | None, present: set[str]
-    ) -> list[dict[str, Any]]:
-        if since is None:
-            return []
-        carried: list[dict[str, Any]] = []
-        for other in await self.store.digests_since(since):
-            if other.schedule == schedule:
-                continue
-            d = other.payload["digest"]
-            for sig, card_id in zip(d["signals"], other.payload.get("card_ids", []), strict=False):
-                if sig["symbol"] in present:
-                    continue
-                present.add(sig["symbol"])
-                carried.append(
-                    {"signal": dict(sig, generated_at=d["generated_at"]), "card_id": card_id}
-                )
-        return carried
-
     async def _draft(self, now: datetime, *, remember: bool) -> tuple[Digest, list[Article]]:
         """Everything a digest needs, recording nothing but sentiment scores (if `remember`)."""
         s = self.settings
@@ -261,34 +160,7 @@ class SignalEngine:
         log.info("Filtered to %d with strong enough news", len(reachable))
 
         priced = await self._price(reachable, now, failures, skipped)
-        decided: list[_Candidate] = []
-        for c in reachable:
-            if c.snapshot is None:
-                continue
-            c.decision = decide(
-                c.agg, c.technicals.score if c.technicals else 0.0, s.weights, s.min_score
-            )
-            if c.decision.direction is None:
-                skipped.append({"symbol": c.symbol, "reason": c.decision.reason})
-            else:
-                decided.append(c)
-        decided.sort(key=lambda c: abs(c.decision.combined) if c.decision else 0, reverse=True)
-
-        signals: list[Signal] = []
-        for c in decided:
-            assert c.decision is not None and c.decision.direction is not None
-            verdict = await self.store.cooldown(
-                c.symbol, c.decision.direction, now, s.cooldown_days
-            )
-            if not verdict.allowed:
-                skipped.append({"symbol": c.symbol, "reason": verdict.note})
-                continue
-            if len(signals) >= s.max_per_digest:
-                skipped.append({"symbol": c.symbol, "reason": "over signals.max_per_digest"})
-                continue
-            sig = self._make_signal(c, c.decision.direction)
-            sig.reversal = verdict.reversal
-            signals.append(sig)
+        signals = await self._issue(self._decided(reachable, skipped), now, skipped)
         log.info("Generated %d signals in %.1f s", len(signals), time.perf_counter() - t0)
         digest = Digest(
             generated_at=now,
@@ -304,8 +176,46 @@ class SignalEngine:
         )
         return digest, batch.articles
 
-    async def _remember(self, articles: Sequence[Article], now: datetime) -> None:
-        await self.store.remember_articles(keyed(articles), now)
+    def _decided(
+        self, candidates: Sequence[_Candidate], skipped: list[dict[str, str]]
+    ) -> list[_Candidate]:
+        """The priced candidates with a direction, strongest first; the others are skipped."""
+        s = self.settings
+        decided: list[_Candidate] = []
+        for c in candidates:
+            if c.snapshot is None:
+                continue
+            c.decision = decide(
+                c.agg, c.technicals.score if c.technicals else 0.0, s.weights, s.min_score
+            )
+            if c.decision.direction is None:
+                skipped.append({"symbol": c.symbol, "reason": c.decision.reason})
+            else:
+                decided.append(c)
+        decided.sort(key=lambda c: abs(c.decision.combined) if c.decision else 0, reverse=True)
+        return decided
+
+    async def _issue(
+        self, decided: Sequence[_Candidate], now: datetime, skipped: list[dict[str, str]]
+    ) -> list[Signal]:
+        """The signals the cooldown and signals.max_per_digest let through."""
+        s = self.settings
+        signals: list[Signal] = []
+        for c in decided:
+            assert c.decision is not None and c.decision.direction is not None
+            verdict = await self.store.cooldown(
+                c.symbol, c.decision.direction, now, s.cooldown_days
+            )
+            if not verdict.allowed:
+                skipped.append({"symbol": c.symbol, "reason": verdict.note})
+                continue
+            if len(signals) >= s.max_per_digest:
+                skipped.append({"symbol": c.symbol, "reason": "over signals.max_per_digest"})
+                continue
+            sig = self._make_signal(c, c.decision.direction)
+            sig.reversal = verdict.reversal
+            signals.append(sig)
+        return signals
 
     # -- one ticker on demand ---------------------------------------------------------------
 
@@ -451,62 +361,6 @@ class SignalEngine:
             articles=c.agg.articles,
             backend=self.backend_label,
         )
-
-    def signal_payload(self, sig: Signal, now: datetime) -> dict[str, Any]:
-        """The signal with how it was made: what the store keeps and Why? shows."""
-        payload = signal_to_dict(sig)
-        payload["generated_at"] = now.isoformat()
-        payload["explain"] = self._explanation(sig)
-        return payload
-
-    def _to_record(self, sig: Signal, now: datetime) -> NewSignal:
-        payload = self.signal_payload(sig, now)
-        return NewSignal(
-            symbol=sig.symbol,
-            direction=sig.direction,
-            score=sig.score,
-            confidence=sig.confidence,
-            price=sig.quote.last if sig.quote else None,
-            price_as_of=sig.quote.as_of if sig.quote else None,
-            entry=sig.levels.entry if sig.levels else None,
-            stop=sig.levels.stop if sig.levels else None,
-            target=sig.levels.target if sig.levels else None,
-            backend=sig.backend,
-            payload=payload,
-        )
-
-    def _explanation(self, sig: Signal) -> dict[str, Any]:
-        w = self.settings.weights.normalised()
-        t = sig.technicals
-        return {
-            "weights": {"sentiment": round(w.sentiment, 4), "technical": round(w.technical, 4)},
-            "min_score": self.settings.min_score,
-            "half_life_hours": self.settings.half_life.total_seconds() / 3600,
-            "technicals": None
-            if t is None
-            else {
-                "rsi14": t.rsi14,
-                "sma20": t.sma20,
-                "sma50": t.sma50,
-                "atr14": t.atr14,
-                "score": t.score,
-                "notes": list(t.notes),
-            },
-            "levels_formula": sig.levels.formula
-            if sig.levels
-            else "no levels: the price was stale",
-            "article_weights": [round(a.weight, 4) for a in sig.articles],
-        }
-
-
-def _keep_recorded(digest: Digest, kept: set[str]) -> None:
-    """Drop the signals the store refused (another digest recorded them a moment ago)."""
-    for sig in digest.signals:
-        if sig.symbol not in kept:
-            digest.skipped.append(
-                {"symbol": sig.symbol, "reason": "recorded by another digest a moment ago"}
-            )
-    digest.signals = [sig for sig in digest.signals if sig.symbol in kept]
 
 
 def _hours(delta: timedelta) -> str:

@@ -24,6 +24,7 @@ from engine.market import NEW_YORK, MarketCalendar
 from engine.models import Digest
 from engine.prices import PriceUnavailable
 from engine.prices.yahoo import YFinancePriceProvider
+from engine.records import DigestRecord
 from engine.serialize import digest_to_dict
 from engine.symbols import SymbolIndex
 
@@ -98,7 +99,7 @@ async def test_yahoo_unreachable_says_so_plainly_with_one_short_reason_per_symbo
         "Source failed: prices (yfinance): could not reach Yahoo Finance for BA, INTC, NVDA, "
         "TSLA (curl: (6) Could not resolve host: query2.finance.yahoo.com.)" in text
     )
-    chat = digest_reply({"digest": digest_to_dict(digest)}, NEW_YORK).plain_text
+    chat = digest_reply(DigestRecord.parse({"digest": digest_to_dict(digest)}), NEW_YORK).plain_text
     assert "prices could not be fetched for BA, INTC, NVDA, TSLA" in chat
     assert "cleared the bar" not in chat
 
@@ -165,7 +166,7 @@ async def test_one_signal_from_one_fresh_story(
     digest = await digest_of(tmp_path, symbols, calendar, stories)
     assert len(digest.signals) == 1
     assert render_digest(digest).splitlines()[1].startswith("1 signal from 1 fresh story · ")
-    chat = digest_reply({"digest": digest_to_dict(digest)}, NEW_YORK).plain_text
+    chat = digest_reply(DigestRecord.parse({"digest": digest_to_dict(digest)}), NEW_YORK).plain_text
     assert "\n1 signal from 1 fresh story · " in chat
     assert re.search(r"news \+0\.\d\d \(1 headline\)", render_digest(digest))
 
@@ -174,7 +175,7 @@ def test_one_other_ticker_in_the_chat_digest() -> None:
     payload = digest_to_dict(
         Digest(NOW, "b", [], skipped=[{"symbol": "AAPL", "reason": "news neutral"}])
     )
-    text = digest_reply({"digest": payload}, NEW_YORK).plain_text
+    text = digest_reply(DigestRecord.parse({"digest": payload}), NEW_YORK).plain_text
     assert "1 other ticker was in the news without a signal." in text
     assert "0 signals from 0 fresh stories" in text
 
@@ -270,7 +271,7 @@ async def test_digest_tells_the_market_state_at_its_clock_and_where_prices_came_
     doc = digest_to_dict(early)
     assert (doc["market"], doc["price_source"]) == ("pre-market", "csv")
     assert doc["signals"] and all(s["price"]["source"] == "csv" for s in doc["signals"])
-    chat = digest_reply({"digest": doc}, NEW_YORK).plain_text
+    chat = digest_reply(DigestRecord.parse({"digest": doc}), NEW_YORK).plain_text
     assert "pre-market · prices: CSV files · sentiment: keyword (test-keywords)" in chat
 
 
@@ -306,7 +307,7 @@ async def test_a_card_shows_a_handful_of_headlines_and_counts_the_rest(
     text = render_digest(digest)
     assert text.count("   - [positive") == 5 and "   - and 12 more" in text
     assert re.search(r"news \+0\.\d\d \(17 headlines\)", text)
-    reply = digest_reply({"digest": digest_to_dict(digest)}, NEW_YORK)
+    reply = digest_reply(DigestRecord.parse({"digest": digest_to_dict(digest)}), NEW_YORK)
     [card] = reply.cards
     assert len(card.headlines) == 5 and card.more_headlines == 12
     assert "- and 12 more" in reply.plain_text

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from chat.text import age, render_why, span, utc_time
+from engine.records import SignalRecord
 
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))
 MADE = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
@@ -62,13 +63,13 @@ def payload() -> dict[str, object]:
 
 
 def test_why_at_signal_time_reads_as_before() -> None:
-    lines = render_why(payload(), MADE).splitlines()
+    lines = render_why(SignalRecord.parse(payload()), MADE).splitlines()
     assert lines[0] == "Why BULLISH on NVDA (Nvidia), signalled 2026-11-20 15:30 UTC"
     assert lines[5] == "   Wire, 1 h 25 min ago; positive (pos 0.90 neg 0.05 neu 0.05)"
 
 
 def test_why_eight_days_later_counts_from_now() -> None:
-    lines = render_why(payload(), MADE + timedelta(days=8)).splitlines()
+    lines = render_why(SignalRecord.parse(payload()), MADE + timedelta(days=8)).splitlines()
     assert lines[0] == ("Why BULLISH on NVDA (Nvidia), signalled 2026-11-20 15:30 UTC, 8 days ago")
     assert lines[5] == (
         "   Wire, 8 days 1 h ago (1 h 25 min before the signal); "

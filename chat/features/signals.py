@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime
-from typing import Any
 
 from chat.core import Context, why_reply
 from chat.registry import Arg, Registry
@@ -18,9 +16,10 @@ from chat.replies import (
     hidden_headlines,
     refusal,
 )
+from chat.report import failure_line, sentence
 from engine.errors import UnknownTicker
 from engine.pipeline import TickerView
-from engine.serialize import article_to_dict
+from engine.records import ArticleRecord, Failure, SignalRecord, latest
 
 USAGE = "Usage: /signal TICKER, e.g. /signal TSLA, /signal $AAPL or /signal Tesla"
 _SPLIT = re.compile(r"[,\s]+")
@@ -63,31 +62,30 @@ async def view_card(ctx: Context, view: TickerView) -> Card:
         payload = ctx.engine.signal_payload(view.signal, view.generated_at)
         payload.update(reversal=view.signal.reversal, cooldown=view.cooldown)
         return await ctx.core.card_for(payload)
-    q = view.quote
-    reason = view.reason[:1].upper() + view.reason[1:]
     agg = view.aggregate
+    articles = [ArticleRecord.of(a) for a in agg.articles] if agg else []
     return Card(
         symbol=view.symbol,
         name=view.name,
         direction=None,
         sentiment=agg.sentiment if agg else None,
-        price=None if q is None else PriceLine(q.last, q.as_of, q.stale, q.market_open),
-        headlines=headlines_from(
-            [article_to_dict(a) for a in agg.articles] if agg else [], view.generated_at
-        ),
-        more_headlines=hidden_headlines(agg.articles if agg else []),
-        note=reason if reason.endswith((".", "!", "?")) else reason + ".",
+        price=PriceLine.of(view.quote),
+        headlines=headlines_from(articles, view.generated_at),
+        more_headlines=hidden_headlines(articles),
+        note=sentence(view.reason),
     )
 
 
-async def latest_explanation(ctx: Context, symbol: str) -> dict[str, Any] | None:
+async def latest_explanation(ctx: Context, symbol: str) -> SignalRecord | None:
     """The newest of: the last recorded signal, the last signal card shown (e.g. by /signal)."""
     recorded = await ctx.store.latest_signal(symbol)
     shown = await ctx.store.latest_card(symbol)
-    candidates = [p for p in (recorded.payload if recorded else None, shown) if p is not None]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda p: datetime.fromisoformat(p["generated_at"]))
+    return latest(
+        [
+            None if recorded is None else SignalRecord.parse(recorded.payload),
+            None if shown is None else SignalRecord.parse(shown),
+        ]
+    )
 
 
 def register(registry: Registry) -> None:
@@ -105,9 +103,9 @@ def register(registry: Registry) -> None:
             return refusal(str(exc))
         views = await asyncio.gather(*(ctx.engine.ticker_view(sym) for sym, _ in pairs))
         blocks: list[Text | Card] = [await view_card(ctx, v) for v in views]
-        failed = sorted({f"{f['source']}: {f['error']}" for v in views for f in v.failures})
+        failed = sorted({failure_line(Failure.parse(f)) for v in views for f in v.failures})
         if failed:
-            blocks.append(Text("\n".join(f"Source failed: {f}" for f in failed), "note"))
+            blocks.append(Text("\n".join(failed), "note"))
         return Reply(tuple(blocks))
 
     @registry.command(
@@ -122,17 +120,17 @@ def register(registry: Registry) -> None:
                 symbol, _ = ctx.engine.resolve(ctx.args)
             except UnknownTicker as exc:
                 return refusal(str(exc))
-            payload = await latest_explanation(ctx, symbol)
-            if payload is None:
+            record = await latest_explanation(ctx, symbol)
+            if record is None:
                 return refusal(
                     f"No signal recorded for {symbol} yet. "
                     f"/signal {symbol} shows what the news says now."
                 )
-            return why_reply(payload, ctx.now)
+            return why_reply(record, ctx.now)
         payload = await ctx.store.last_shown(ctx.caller.platform, ctx.caller.chat_id)
         if payload is None:
             return refusal(
                 "Nothing to explain in this chat yet: try /signal TICKER or /digest first, "
                 "or /why TICKER."
             )
-        return why_reply(payload, ctx.now)
+        return why_reply(SignalRecord.parse(payload), ctx.now)
