@@ -92,9 +92,9 @@ async def broadcast(
     at once, which bounds what a crash can leave unconfirmed.
     """
     core = adapter.core
-    store = core.engine.store
+    state = core.state
     if chats is None:
-        chats = [s.chat_id for s in await store.subscriptions(adapter.platform)]
+        chats = [s.chat_id for s in await state.subscriptions(adapter.platform)]
     messages = adapter.messages_for(reply)
     shown = [c.card_id for c in reply.cards if c.card_id is not None]
     gate = asyncio.Semaphore(concurrency)
@@ -116,7 +116,7 @@ async def broadcast(
                     if progress is not None:
                         await progress.sent(chat_id, done, len(messages))
         except ChatGone as exc:
-            await store.unsubscribe(adapter.platform, chat_id)
+            await state.unsubscribe(adapter.platform, chat_id)
             report.unsubscribed.append(chat_id)
             log.warning("%s chat %s is gone (%s): unsubscribed", adapter.platform, chat_id, exc)
             if progress is not None:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from support.botworld import NOW, write_bot_config  # noqa: E402
 from support.fake_telegram import bot_process, peak_rss_mb, serve  # noqa: E402
 
+from chat.state import ChatState  # noqa: E402
 from engine.store import Store  # noqa: E402
 
 
@@ -40,9 +41,10 @@ async def measure(chats: int, lead: float) -> None:
                 '[digest]\ntimes = ["08:00"]\ntimezone = "America/Phoenix"\n',
             )
             async with await Store.open(Path(tmp) / "bot.db") as store:
+                state = ChatState(store)
                 for chat in ids:
                     tg.chat(chat)
-                    await store.subscribe("telegram", str(chat), NOW - timedelta(days=1))
+                    await state.subscribe("telegram", str(chat), NOW - timedelta(days=1))
             start = (NOW - timedelta(seconds=lead)).isoformat()
             t0 = time.monotonic()
             async with bot_process(config, "--at", start) as run:

@@ -156,7 +156,7 @@ async def run_why(config: Config, clock: Clock, query: str) -> int:
         out(f"No signal recorded for {symbol} yet (no store at {config.store.path}).\n")
         return 1
     async with await open_store(config, read_only=True) as store:  # never created nor written
-        last = await store.latest_signal(symbol)
+        last = await store.last_signal(symbol)
     if last is None:
         out(f"No signal recorded for {symbol} yet.\n")
         return 1

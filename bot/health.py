@@ -23,6 +23,7 @@ from typing import Any
 from bot.config import Config, SentimentConfig
 from bot.scheduler import HEARTBEAT
 from bot.wiring import make_sentiment, open_store
+from chat.state import ChatState
 from chat.text import span, utc_time
 from engine.clock import Clock
 from engine.errors import UserError
@@ -214,7 +215,7 @@ async def last_digest(store: Store) -> Check:
     if last.schedule == COMMAND_LINE:
         detail = f"#{last.id} from the command line, built {built}"
     else:
-        counts = await store.delivery_counts(last.id)
+        counts = await ChatState(store).delivery_counts(last.id)
         detail = f"#{last.id} for {last.slot or '?'}, built {built}: {delivery_summary(counts)}"
     return Check("last digest", True, detail, informational=True)
 

@@ -26,11 +26,12 @@ from adapters.base import ChatAdapter, DeliveryReport, broadcast
 from chat import BotCore
 from chat.core import digest_reply
 from chat.schedule import Planner, Schedule, Slot, parse_time
+from chat.state import ChatState, Delivery
 from chat.text import span
 from engine.clock import Clock
 from engine.news.polling import PolledNews
 from engine.records import DigestRecord
-from engine.store import Delivery, Store, StoredDigest
+from engine.store import Store, StoredDigest
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,15 @@ TICK = timedelta(minutes=1)  # the longest the loop sleeps: heartbeat, retries, 
 class StoreProgress:
     """Delivery progress of one digest on one platform, kept in the store."""
 
-    def __init__(self, store: Store, digest_id: int, platform: str, clock: Clock) -> None:
-        self.store = store
+    def __init__(self, state: ChatState, digest_id: int, platform: str, clock: Clock) -> None:
+        self.state = state
         self.digest_id = digest_id
         self.platform = platform
         self.clock = clock
         self._known: dict[tuple[str, str], Delivery] = {}
 
     async def load(self) -> None:
-        self._known = dict(await self.store.deliveries(self.digest_id))
+        self._known = dict(await self.state.deliveries(self.digest_id))
 
     async def parts_sent(self, chat_id: str) -> int | None:
         row = self._known.get((self.platform, chat_id))
@@ -59,8 +60,8 @@ class StoreProgress:
             return 0
         return None if row.status in FINAL else row.parts_sent
 
-    async def _record(self, chat_id: str, parts: int, status: str, error: str = "") -> None:
-        await self.store.record_delivery(
+    async def _save(self, chat_id: str, parts: int, status: str, error: str = "") -> None:
+        await self.state.record_delivery(
             self.digest_id,
             self.platform,
             chat_id,
@@ -71,13 +72,13 @@ class StoreProgress:
         )
 
     async def sent(self, chat_id: str, parts_sent: int, total: int) -> None:
-        await self._record(chat_id, parts_sent, "delivered" if parts_sent >= total else "sending")
+        await self._save(chat_id, parts_sent, "delivered" if parts_sent >= total else "sending")
 
     async def gone(self, chat_id: str, error: str) -> None:
-        await self._record(chat_id, 0, "gone", error)
+        await self._save(chat_id, 0, "gone", error)
 
     async def failed(self, chat_id: str, parts_sent: int, error: str) -> None:
-        await self._record(chat_id, parts_sent, "failed", error)
+        await self._save(chat_id, parts_sent, "failed", error)
 
 
 @dataclass
@@ -113,6 +114,10 @@ class DigestScheduler:
     @property
     def store(self) -> Store:
         return self.core.engine.store
+
+    @property
+    def state(self) -> ChatState:
+        return self.core.state
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -215,7 +220,7 @@ class DigestScheduler:
             previous = self.planner.previous_slot(slot)
             if previous is not None:  # a chat that just moved here from another schedule and
                 # already got that one's digest this period waits for the next slot
-                served = await self.store.served_since(previous.at, slot.schedule.key)
+                served = await self.state.served_since(previous.at, slot.schedule.key)
                 recipients = [r for r in recipients if r not in served]
             if recipients and (run := await self._run_slot(slot, recipients)).digest:
                 runs.append(run)
@@ -223,9 +228,9 @@ class DigestScheduler:
 
     async def _audience(self) -> dict[Schedule, list[tuple[str, str, datetime]]]:
         """Subscribed chats by schedule: (platform, chat id, subscribed at)."""
-        own = await self.store.chat_times()
+        own = await self.state.chat_times()
         by_schedule: dict[Schedule, list[tuple[str, str, datetime]]] = defaultdict(list)
-        for sub in await self.store.subscriptions():
+        for sub in await self.state.subscriptions():
             if sub.platform not in self.adapters:
                 continue  # a platform not running now: its chats wait for it
             setting = own.get((sub.platform, sub.chat_id))
@@ -241,7 +246,7 @@ class DigestScheduler:
         run = SlotRun(slot)
         digest = await self.store.slot_digest(slot.key)
         if digest is not None:
-            done = await self.store.deliveries(digest.id)
+            done = await self.state.deliveries(digest.id)
             if all(r in done and done[r].status in FINAL for r in recipients):
                 return run
         now = self.clock.now()
@@ -256,7 +261,7 @@ class DigestScheduler:
             by_platform[platform].append(chat_id)
         t0 = time.perf_counter()
         for platform, chats in by_platform.items():
-            progress = StoreProgress(self.store, digest.id, platform, self.clock)
+            progress = StoreProgress(self.state, digest.id, platform, self.clock)
             await progress.load()
             run.reports[platform] = await broadcast(
                 self.adapters[platform],
@@ -265,7 +270,7 @@ class DigestScheduler:
                 concurrency=self.concurrency,
                 progress=progress,
             )
-        counts = await self.store.delivery_counts(digest.id)
+        counts = await self.state.delivery_counts(digest.id)
         log.info(
             "Delivered digest #%d (%s) in %.1f s: %s",
             digest.id,
@@ -281,7 +286,7 @@ class DigestScheduler:
             return  # (older ones are not news: a first start on a Monday stays quiet)
         self._missed.add(slot.key)
         digest = await self.store.slot_digest(slot.key)
-        if digest is not None and set(await self.store.delivery_counts(digest.id)) <= set(FINAL):
+        if digest is not None and set(await self.state.delivery_counts(digest.id)) <= set(FINAL):
             return  # it went out before
         log.warning(
             "Not sending the %s digest: it is %s late, past the %s grace (the next one comes "

@@ -1,5 +1,6 @@
 """The chat layer: commands declared once for every platform (registry.py), the core that runs
-them (core.py), the replies they return (replies.py), one module per feature (features/)."""
+them (core.py), the replies they return (replies.py), one module per feature (features/), and the
+chat tables in the store: subscriptions, last card shown, deliveries, chat times (state.py)."""
 
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from chat.report import (
     stories_line,
 )
 from chat.schedule import Schedule, parse_time
+from chat.state import ChatState
 from chat.text import render_why
 from engine.clock import Clock
 from engine.errors import StoreError, UserError
@@ -115,6 +116,10 @@ class Context:
         return self.core.engine.store
 
     @property
+    def state(self) -> ChatState:
+        return self.core.state
+
+    @property
     def now(self) -> datetime:
         return self.core.engine.clock.now()
 
@@ -125,6 +130,7 @@ class BotCore:
     ) -> None:
         self.engine = engine
         self.registry = registry
+        self.state = ChatState(engine.store)  # the chat tables, in the engine's store
         self.settings = settings or BotSettings()
         self.limiter = RateLimiter(self.settings.rate_limit_per_minute, engine.clock)
         self.default_schedule = Schedule(
@@ -180,7 +186,7 @@ class BotCore:
         except Exception:
             log.exception("command failed for %s chat %s", caller.platform, caller.chat_id)
             return Reply((Text(SORRY, "error"),), private=True, ok=False)
-        await self._remember(reply, caller)
+        await self._mark_reply_shown(reply, caller)
         return reply
 
     async def may_administer(self, caller: Caller) -> bool:
@@ -199,13 +205,13 @@ class BotCore:
             )
             return False
 
-    async def _remember(self, reply: Reply, caller: Caller) -> None:
+    async def _mark_reply_shown(self, reply: Reply, caller: Caller) -> None:
         shown = [c.card_id for c in reply.cards if c.card_id is not None]
         if shown:
             await self.mark_shown(caller.platform, caller.chat_id, shown[-1])
 
     async def mark_shown(self, platform: str, chat_id: str, card_id: int) -> None:
-        await self.engine.store.remember_shown(platform, chat_id, card_id, self.engine.clock.now())
+        await self.state.set_last_shown(platform, chat_id, card_id, self.engine.clock.now())
 
     # -- Why? -------------------------------------------------------------------------------
 
@@ -230,7 +236,7 @@ class BotCore:
 
     async def schedule_for(self, platform: str, chat_id: str) -> Schedule:
         """The chat's own digest time (/settings time), else the configured one."""
-        own = await self.engine.store.chat_time(platform, chat_id)
+        own = await self.state.chat_time(platform, chat_id)
         if own is None:
             return self.default_schedule
         return Schedule((parse_time(own[0]),), own[1])

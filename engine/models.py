@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 Label = Literal["positive", "negative", "neutral"]
 LABELS: tuple[Label, ...] = ("positive", "negative", "neutral")
@@ -140,3 +140,15 @@ class Digest:
     price_source: str = ""  # the price provider: "yfinance", "csv"
     unpriced: list[str] = field(default_factory=list)  # news strong enough, but no price
     notes: list[str] = field(default_factory=list)  # price data skipped, e.g. a bad CSV row
+
+
+@dataclass(frozen=True)
+class PastSignal:
+    """A signal recorded before, as the store gives it back (what the cooldown reads)."""
+
+    id: int
+    symbol: str
+    direction: Direction
+    created_at: datetime
+    reversal: bool
+    payload: dict[str, Any]

@@ -26,7 +26,15 @@ from engine.prices import PriceProvider, PriceSnapshot
 from engine.prices.lookup import PriceRound, fetch_prices
 from engine.publish import Publishing
 from engine.sentiment import SentimentBackend, backend_label, chunk_size
-from engine.signals import Aggregate, Decision, Weights, aggregate, decide, news_too_weak
+from engine.signals import (
+    Aggregate,
+    Decision,
+    Weights,
+    aggregate,
+    cooldown_verdict,
+    decide,
+    news_too_weak,
+)
 from engine.store import Store
 from engine.symbols import SymbolIndex
 from engine.technicals import levels as make_levels
@@ -203,9 +211,8 @@ class SignalEngine(Publishing):
         signals: list[Signal] = []
         for c in decided:
             assert c.decision is not None and c.decision.direction is not None
-            verdict = await self.store.cooldown(
-                c.symbol, c.decision.direction, now, s.cooldown_days
-            )
+            last = await self.store.last_signal(c.symbol)
+            verdict = cooldown_verdict(last, c.symbol, c.decision.direction, now, s.cooldown_days)
             if not verdict.allowed:
                 skipped.append({"symbol": c.symbol, "reason": verdict.note})
                 continue
@@ -262,7 +269,8 @@ class SignalEngine(Publishing):
         view.reason = c.decision.reason
         if c.decision.direction is not None:
             view.signal = self._make_signal(c, c.decision.direction)
-            verdict = await self.store.cooldown(symbol, c.decision.direction, now, s.cooldown_days)
+            last = await self.store.last_signal(symbol)
+            verdict = cooldown_verdict(last, symbol, c.decision.direction, now, s.cooldown_days)
             view.signal.reversal = verdict.reversal
             view.cooldown = verdict.note
         return view
@@ -270,7 +278,7 @@ class SignalEngine(Publishing):
     async def explain(self, query: str) -> dict[str, Any] | None:
         """The stored explanation of the latest signal for a ticker, or None."""
         symbol, _ = self.resolve(query)
-        last = await self.store.latest_signal(symbol)
+        last = await self.store.last_signal(symbol)
         return None if last is None else last.payload
 
     # -- shared steps -----------------------------------------------------------------------

@@ -118,7 +118,7 @@ class Publishing:
             card_ids = [r.card_id for r in recorded]
             return DigestRecord.payload(digest_to_dict(digest), card_ids, carried, slot)
 
-        stored = await self.store.publish_digest(
+        stored = await self.store.record_digest(
             slot=slot,
             schedule=schedule,
             signals=[self._to_record(sig, now) for sig in digest.signals],

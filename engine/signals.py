@@ -6,6 +6,8 @@ sentiment  = sum(w_i * polarity_i) / sum(w_i), polarity = P(positive) - P(negati
 combined   = sentiment_weight x sentiment + technical_weight x technical (weights normalised)
 direction  = the sign of the combined score; the news must point the same way
 confidence = the weighted probability that the headlines support that direction
+cooldown   = no second signal on a symbol in the same direction within the cooldown; a flip of
+             direction is allowed and marked as a reversal
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine.models import Article, Direction, ScoredArticle, Sentiment
+from engine.models import Article, Direction, PastSignal, ScoredArticle, Sentiment
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,38 @@ def decide(agg: Aggregate, technical: float, weights: Weights, min_score: float)
         f"{w.sentiment:.0%} news {agg.sentiment:+.2f} + {w.technical:.0%} technicals "
         f"{technical:+.2f} = {combined:+.2f}",
     )
+
+
+@dataclass(frozen=True)
+class CooldownVerdict:
+    allowed: bool
+    reversal: bool
+    note: str  # why the cooldown let it through, or why not
+    last: PastSignal | None
+
+
+def cooldown_verdict(
+    last: PastSignal | None, symbol: str, direction: Direction, now: datetime, days: float
+) -> CooldownVerdict:
+    """May `symbol` be signalled `direction` at `now`, given its `last` signal (None: never)?"""
+    window = timedelta(days=days)
+    if last is None:
+        return CooldownVerdict(True, False, f"no earlier signal on {symbol}", None)
+    age = now - last.created_at
+    when = last.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    if age >= window:
+        return CooldownVerdict(
+            True,
+            False,
+            f"last {last.direction} signal on {symbol} was {when}, "
+            f"outside the {days:g}-day cooldown",
+            last,
+        )
+    if last.direction == direction:
+        return CooldownVerdict(
+            False, False, f"already signalled {direction} on {when} (cooldown {days:g} days)", last
+        )
+    return CooldownVerdict(
+        True, True, f"reversal: last signal was {last.direction} on {when}", last
+    )
+

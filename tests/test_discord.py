@@ -270,26 +270,26 @@ async def test_digest_builds_once_a_day_and_shows_every_card(bot: Bot) -> None:
 
 @pytest.mark.asyncio
 async def test_subscribing_needs_manage_channels_in_that_channel(bot: Bot) -> None:
-    store = bot.engine.store
+    state = bot.core.state
     refused = await bot.slash("subscribe", user_id=MEMBER)
     assert refused.ephemeral and not refused.deferred
     assert refused.text == "Only this chat's administrators can use /subscribe here."
-    assert not await store.is_subscribed("discord", str(SIGNALS))
+    assert not await state.is_subscribed("discord", str(SIGNALS))
 
     ok = await bot.slash("subscribe", user_id=ADMIN, permissions=MEMBER_PERMS | MANAGE_CHANNELS)
     assert not ok.ephemeral and ok.text.startswith(
         "Subscribed: the digest will come to this chat at 06:30 America/Phoenix on trading days."
     )
-    [sub] = await store.subscriptions("discord")
+    [sub] = await state.subscriptions("discord")
     assert (sub.chat_id, sub.title, sub.subscribed_by) == (str(SIGNALS), "#signals", str(ADMIN))
     twice = await bot.slash("subscribe", user_id=ADMIN, permissions=MEMBER_PERMS | MANAGE_CHANNELS)
     assert "already subscribed" in twice.text
 
     assert (await bot.slash("unsubscribe", user_id=MEMBER)).ephemeral
-    assert await store.is_subscribed("discord", str(SIGNALS))
+    assert await state.is_subscribed("discord", str(SIGNALS))
     server_admin = MEMBER_PERMS | ADMINISTRATOR  # Administrator implies Manage Channels
     gone = await bot.slash("unsubscribe", user_id=ADMIN, permissions=server_admin)
-    assert gone.text.startswith("Unsubscribed") and not await store.is_subscribed(
+    assert gone.text.startswith("Unsubscribed") and not await state.is_subscribed(
         "discord", str(SIGNALS)
     )
     # a bot admin from the config needs no permission in the channel
@@ -298,7 +298,7 @@ async def test_subscribing_needs_manage_channels_in_that_channel(bot: Bot) -> No
 
 @pytest.mark.asyncio
 async def test_a_channel_picks_its_own_digest_time_with_settings(bot: Bot) -> None:
-    store = bot.engine.store
+    state = bot.core.state
     asked = await bot.slash("settings", user_id=MEMBER)
     assert asked.text.startswith("The digest comes at 06:30 America/Phoenix on trading days")
     refused = await bot.slash(
@@ -312,7 +312,7 @@ async def test_a_channel_picks_its_own_digest_time_with_settings(bot: Bot) -> No
         permissions=MEMBER_PERMS | MANAGE_CHANNELS,
     )
     assert done.text.startswith("Done. The digest comes at 07:15 America/New_York")
-    assert await store.chat_time("discord", str(SIGNALS)) == ("07:15", "America/New_York")
+    assert await state.chat_time("discord", str(SIGNALS)) == ("07:15", "America/New_York")
 
 
 @pytest.mark.asyncio
@@ -324,7 +324,7 @@ async def test_subscribing_a_channel_the_bot_cannot_post_in_is_refused(bot: Bot)
     )
     assert refused.ephemeral
     assert refused.text.startswith("I cannot post the digest in this channel: give me Embed Links")
-    assert not await bot.engine.store.is_subscribed("discord", str(SIGNALS))
+    assert not await bot.core.state.is_subscribed("discord", str(SIGNALS))
     ok = await bot.slash("subscribe", user_id=ADMIN, permissions=can_manage)
     assert ok.text.startswith("Subscribed")
 
@@ -335,7 +335,7 @@ async def test_a_direct_message_cannot_be_subscribed(bot: Bot) -> None:
         answer = await bot.slash(name, dm=True)
         assert answer.ephemeral
         assert f"/{name} only works in a server channel" in answer.text
-    assert await bot.engine.store.subscriptions("discord") == []
+    assert await bot.core.state.subscriptions("discord") == []
     assert (await bot.slash("help", dm=True)).messages[0].embeds[0]["title"] == "Commands"
 
 
@@ -482,7 +482,7 @@ def big_digest(cards: int = 14) -> Reply:
 
 @pytest.mark.asyncio
 async def test_a_big_digest_is_split_within_every_discord_limit(bot: Bot) -> None:
-    await bot.engine.store.subscribe("discord", str(SIGNALS), NOW)
+    await bot.core.state.subscribe("discord", str(SIGNALS), NOW)
     report = await broadcast(bot.adapter, big_digest())
     assert report.delivered == [str(SIGNALS)] and not report.failed
     sent = bot.discord.channels[SIGNALS]
@@ -526,11 +526,11 @@ async def test_a_long_answer_is_split_across_follow_ups(bot: Bot, slow: bool) ->
 async def test_delivery_unsubscribes_gone_channels_and_waits_out_rate_limits(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = bot.engine.store
+    state = bot.core.state
     ok, deleted, kicked, limited, broken = (1300000000000000100 + i for i in range(5))
     for channel in (ok, deleted, kicked, limited, broken):
-        await store.subscribe("discord", str(channel), NOW)
-    await store.subscribe("telegram", "1001", NOW)  # another platform's: not Discord's to send
+        await state.subscribe("discord", str(channel), NOW)
+    await state.subscribe("telegram", "1001", NOW)  # another platform's: not Discord's to send
     bot.discord.fail_channel(deleted, 404, 10003, "Unknown Channel")
     bot.discord.fail_channel(kicked, 403, 50001, "Missing Access")
     bot.discord.fail_channel(limited, 429, 20028, "You are being rate limited.", retry_after=0.01)
@@ -545,7 +545,7 @@ async def test_delivery_unsubscribes_gone_channels_and_waits_out_rate_limits(
     assert report.failed == {str(broken): "400 Invalid Form Body"}
     assert bot.discord.channel_hits[limited] == len(bot.discord.channels[limited]) + 1  # retried
     assert [m.embeds for m in bot.discord.channels[ok]] == [m.embeds for m in digest]
-    remaining = {s.chat_id for s in await store.subscriptions("discord")}
+    remaining = {s.chat_id for s in await state.subscriptions("discord")}
     assert remaining == {str(ok), str(limited), str(broken)}  # a 400 is not a reason to leave
     assert f"discord chat {deleted} is gone (404 Unknown Channel): unsubscribed" in caplog.text
     # /why in a channel that got the digest explains its last card
@@ -555,11 +555,11 @@ async def test_delivery_unsubscribes_gone_channels_and_waits_out_rate_limits(
 
 @pytest.mark.asyncio
 async def test_delivery_when_not_running_reports_every_channel(bot: Bot) -> None:
-    await bot.engine.store.subscribe("discord", str(SIGNALS), NOW)
+    await bot.core.state.subscribe("discord", str(SIGNALS), NOW)
     await bot.adapter.stop()
     report = await broadcast(bot.adapter, Reply((Text("hello"),)))
     assert report.failed == {str(SIGNALS): "the Discord adapter is not running"}
-    assert await bot.engine.store.is_subscribed("discord", str(SIGNALS))
+    assert await bot.core.state.is_subscribed("discord", str(SIGNALS))
 
 
 def test_messages_never_carry_raw_markdown_from_a_card_name() -> None:

@@ -14,6 +14,7 @@ from bot.cli import main
 from bot.config import Config, SentimentConfig, load_config, with_overrides
 from bot.health import check_health, model_files, report
 from bot.scheduler import HEARTBEAT, LAST_DIGEST
+from chat.state import ChatState
 from engine.clock import FixedClock
 from engine.news.polling import POLL_STATE
 from engine.sentiment.lite import DEFAULT_DIR, META_FILE, TOKENIZER_FILE
@@ -188,7 +189,7 @@ async def test_last_digest_line_with_delivery_counts(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     await beat(db, NOW)
     async with await Store.open(db) as store:
-        digest = await store.publish_digest(
+        digest = await store.record_digest(
             slot=SLOT,
             schedule="06:30 America/Phoenix",
             signals=[],
@@ -198,7 +199,7 @@ async def test_last_digest_line_with_delivery_counts(tmp_path: Path) -> None:
         )
         statuses = ["delivered"] * 40 + ["failed"] + ["gone"] * 2 + ["sending"]
         for n, status in enumerate(statuses):
-            await store.record_delivery(
+            await ChatState(store).record_delivery(
                 digest.id, "telegram", str(n), parts_sent=1, status=status, now=BUILT
             )
         await store.set_state(LAST_DIGEST, {"id": digest.id, "slot": SLOT}, BUILT)

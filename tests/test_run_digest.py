@@ -13,6 +13,7 @@ import pytest
 from support.botworld import NOW, write_bot_config
 from support.fake_telegram import TOKEN, FakeTelegram, bot_process, serve
 
+from chat.state import ChatState
 from engine.store import Store
 
 CONCURRENCY = 4
@@ -28,9 +29,10 @@ async def subscribe(tmp: Path, tg: FakeTelegram, chats: range) -> Path:
         f"delivery_concurrency = {CONCURRENCY}\n",
     )
     async with await Store.open(tmp / "bot.db") as store:
+        state = ChatState(store)
         for chat in chats:
             tg.chat(chat)
-            await store.subscribe("telegram", str(chat), NOW - timedelta(days=1))
+            await state.subscribe("telegram", str(chat), NOW - timedelta(days=1))
     return config
 
 

@@ -23,6 +23,7 @@ from bot.scheduler import DigestScheduler
 from chat import BotCore, BotSettings, Caller, build_registry
 from chat.replies import Reply
 from chat.schedule import Planner, Schedule
+from chat.state import ChatState
 from engine.clock import FixedClock
 from engine.market import MarketCalendar
 from engine.pipeline import SignalEngine
@@ -77,6 +78,11 @@ class World:
     news: Path
     calendar: MarketCalendar
 
+    @property
+    def state(self) -> ChatState:
+        """The chat tables in the world's store."""
+        return ChatState(self.engine.store)
+
     def core(self, times: Sequence[str] = ("08:00",)) -> BotCore:
         return BotCore(
             self.engine,
@@ -109,7 +115,7 @@ def world_factory(
     async def make() -> AsyncIterator[World]:
         async with open_world(tmp_path, symbols, calendar) as (engine, clock, news):
             for chat in CHATS:  # subscribed the day before
-                await engine.store.subscribe("console", chat, NOW - timedelta(days=1))
+                await ChatState(engine.store).subscribe("console", chat, NOW - timedelta(days=1))
             yield World(engine, clock, news, calendar)
 
     return make
@@ -189,7 +195,7 @@ async def test_the_digest_is_built_once_at_its_time_and_every_chat_gets_it_once(
         w.clock.set(NOW + 5 * MIN)  # later ticks find nothing to do
         assert await scheduler.tick() == []
         assert all(len(chats.inbox[c]) == 3 for c in CHATS)
-        counts = await w.engine.store.delivery_counts(run.digest.id)
+        counts = await w.state.delivery_counts(run.digest.id)
         assert counts == {"delivered": len(CHATS)}
 
         # /digest shows the same digest the chats got, not a new one
@@ -243,7 +249,7 @@ async def test_a_restart_within_the_grace_sends_the_rest_and_nobody_twice(world_
             assert len(got) == 3, chat  # every chat has the whole digest
             duplicates += len(parts) - len(got)
         assert 0 < duplicates <= 4  # only messages that were in flight at the kill came twice
-        counts = await w.engine.store.delivery_counts(full.id)
+        counts = await w.state.delivery_counts(full.id)
         assert counts == {"delivered": len(CHATS)}
 
 
@@ -276,14 +282,14 @@ async def test_blocked_chats_leave_and_a_429_only_delays_delivery(world_factory)
         [run] = await scheduler.tick()
         assert run.reports["console"].unsubscribed == [CHATS[0]]
         assert CHATS[1] in run.reports["console"].failed and not chats.inbox[CHATS[1]]
-        assert not await w.engine.store.is_subscribed("console", CHATS[0])
+        assert not await w.state.is_subscribed("console", CHATS[0])
 
         w.clock.set(NOW + MIN)  # the next tick tries again
         [again] = await scheduler.tick()
         assert again.reports["console"].delivered == [CHATS[1]]
         assert len(chats.inbox[CHATS[1]]) == 3
         assert all(len(chats.inbox[c]) == 3 for c in CHATS[2:])  # nobody else twice
-        assert await w.engine.store.delivery_counts(run.digest.id) == {
+        assert await w.state.delivery_counts(run.digest.id) == {
             "delivered": len(CHATS) - 1,
             "gone": 1,
         }
@@ -312,7 +318,7 @@ async def test_a_chat_with_its_own_time_gets_its_own_digest_and_misses_no_signal
             "(this chat's own time)."
         )
         assert core.schedule_changed.is_set()
-        await w.engine.store.set_chat_time(
+        await w.state.set_chat_time(
             "console", early, "09:45", "America/New_York", NOW - timedelta(days=1)
         )
         scheduler = w.scheduler(core, chats)
@@ -363,12 +369,12 @@ async def test_settings_time_is_checked_and_only_admins_change_it(world_factory)
         ):
             reply = await core.handle("settings", bad, me)
             assert not reply.ok and says in reply.plain_text, bad
-        assert await w.engine.store.chat_time("console", "5") is None
+        assert await w.state.chat_time("console", "5") is None
         ok = await core.handle("settings", "time 7:05", me)
         assert "at 07:05 America/Phoenix" in ok.plain_text
         back = await core.handle("settings", "time default", me)
         assert "(the bot's default)" in back.plain_text
-        assert await w.engine.store.chat_time("console", "5") is None
+        assert await w.state.chat_time("console", "5") is None
 
 
 @pytest.mark.asyncio

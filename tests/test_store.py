@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import UserError
-from engine.store import MIGRATIONS, CooldownVerdict, NewSignal, RecordedSignal, Store
+from engine.signals import CooldownVerdict
+from engine.store import MIGRATIONS, NewSignal, RecordedSignal, Store
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
@@ -59,7 +60,7 @@ async def record(
         made.extend((r.signal, r.verdict) for r in recorded)
         return {}
 
-    await store.publish_digest(
+    await store.record_digest(
         slot=f"test {uuid.uuid4()}",
         schedule="test",
         signals=signals,
@@ -120,7 +121,7 @@ async def test_a_slot_digest_is_written_whole_or_not_at_all_and_only_once(tmp_pa
             raise RuntimeError("the process died while writing")
 
         with pytest.raises(RuntimeError):
-            await store.publish_digest(
+            await store.record_digest(
                 slot="s1",
                 schedule="x",
                 signals=[sig("TSLA")],
@@ -134,7 +135,7 @@ async def test_a_slot_digest_is_written_whole_or_not_at_all_and_only_once(tmp_pa
         def compose(recorded: list) -> dict:
             return {"card_ids": [r.card_id for r in recorded], "n": len(recorded)}
 
-        first = await store.publish_digest(
+        first = await store.record_digest(
             slot="s1",
             schedule="x",
             signals=[sig("TSLA"), sig("NVDA")],
@@ -144,7 +145,7 @@ async def test_a_slot_digest_is_written_whole_or_not_at_all_and_only_once(tmp_pa
         )
         assert first.payload["n"] == 2 and len(await store.signal_rows()) == 2
         assert (await store.card(first.payload["card_ids"][0]))["symbol"] == "TSLA"
-        again = await store.publish_digest(
+        again = await store.record_digest(
             slot="s1",
             schedule="x",
             signals=[sig("AAPL")],

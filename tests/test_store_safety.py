@@ -23,6 +23,7 @@ from bot.cli import DEMO_AT, main
 from chat import BotCore, Caller, Command, Registry
 from chat.core import SORRY
 from chat.replies import Reply
+from chat.state import ChatState
 from engine.errors import StoreError
 from engine.market import MarketCalendar
 from engine.store import MIGRATIONS, Store
@@ -126,14 +127,15 @@ async def test_a_write_while_held_is_refused_and_the_store_works_afterwards(
     db = tmp_path / "s.db"
     now = datetime(2026, 3, 10, tzinfo=UTC)
     async with await Store.open(db, busy_timeout=0) as store:
+        state = ChatState(store)
         holder = hold(db)
         try:
             with pytest.raises(StoreError, match="is held by another process"):
-                await store.subscribe("telegram", "1", now)
+                await state.subscribe("telegram", "1", now)
         finally:
             holder.close()
-        assert await store.subscribe("telegram", "1", now)  # no transaction was left open
-        assert await store.is_subscribed("telegram", "1")
+        assert await state.subscribe("telegram", "1", now)  # no transaction was left open
+        assert await state.is_subscribed("telegram", "1")
 
 
 # -- files that are not (this version's) TradeTheHype store ------------------------------------

@@ -85,7 +85,7 @@ async def test_start_offers_a_subscribe_button_that_subscribes(bot: Bot) -> None
     answer = (await bot.tg.wait_sent(ALICE, 2))[-1]
     assert answer.visible.startswith("Subscribed")
     assert answer.reply_to == welcome.message_id
-    subs = await bot.engine.store.subscriptions("telegram")
+    subs = await bot.core.state.subscriptions("telegram")
     assert [s.chat_id for s in subs] == [str(ALICE)]
 
 
@@ -203,14 +203,14 @@ async def test_edits_stickers_and_other_bots_commands_are_ignored(bot: Bot) -> N
 async def test_only_group_admins_change_the_group_subscription(bot: Bot) -> None:
     refused = await bot.ask("/subscribe", chat=GROUP, user=MEMBER)
     assert "Only this chat's administrators can use /subscribe here." in refused.visible
-    assert await bot.engine.store.subscriptions("telegram") == []
+    assert await bot.core.state.subscriptions("telegram") == []
 
     anyone = await bot.ask("/signal INTC", chat=GROUP, user=MEMBER)  # anyone may ask
     assert "INTC BEARISH" in anyone.visible
 
     ok = await bot.ask("/subscribe", chat=GROUP, user=ADMIN)
     assert ok.visible.startswith("Subscribed")
-    assert [s.chat_id for s in await bot.engine.store.subscriptions("telegram")] == [str(GROUP)]
+    assert [s.chat_id for s in await bot.core.state.subscriptions("telegram")] == [str(GROUP)]
 
     refused = await bot.ask("/unsubscribe", chat=GROUP, user=MEMBER)
     assert "administrators" in refused.visible
@@ -238,8 +238,8 @@ async def test_settings_time_in_a_group_is_for_its_admins(bot: Bot) -> None:
     assert refused.visible == "Only this chat's administrators can change its digest time."
     done = await bot.ask("/settings time 07:15 America/New_York")  # a private chat: its own
     assert done.visible.startswith("Done. The digest comes at 07:15 America/New_York")
-    assert await bot.engine.store.chat_time("telegram", str(ALICE)) == ("07:15", "America/New_York")
-    assert await bot.engine.store.chat_time("telegram", str(GROUP)) is None
+    assert await bot.core.state.chat_time("telegram", str(ALICE)) == ("07:15", "America/New_York")
+    assert await bot.core.state.chat_time("telegram", str(GROUP)) is None
 
 
 @pytest.mark.asyncio
@@ -354,7 +354,7 @@ def long_card(i: int) -> Card:
 async def subscribe(bot: Bot, *chats: int) -> None:
     for chat in chats:
         bot.tg.chats.setdefault(chat, {"id": chat, "type": "private", "first_name": "x"})
-        await bot.engine.store.subscribe("telegram", str(chat), bot.engine.clock.now())
+        await bot.core.state.subscribe("telegram", str(chat), bot.engine.clock.now())
 
 
 @pytest.mark.asyncio
@@ -403,7 +403,7 @@ async def test_blocked_chats_are_unsubscribed_and_others_still_get_the_digest(bo
     assert report.unsubscribed == [str(blocked)] and report.failed == {}
     for chat in (ALICE, flooded, flaky):
         assert [s.visible for s in bot.tg.to(chat)] == ["Morning digest"]  # exactly once
-    remaining = {s.chat_id for s in await bot.engine.store.subscriptions("telegram")}
+    remaining = {s.chat_id for s in await bot.core.state.subscriptions("telegram")}
     assert remaining == {str(ALICE), str(flooded), str(flaky)}
 
 
@@ -413,7 +413,7 @@ async def test_a_chat_that_keeps_failing_is_reported_and_kept(bot: Bot) -> None:
     bot.tg.failing[2004] = 99
     report = await broadcast(bot.adapter, Reply((Text("Morning digest"),)))
     assert report.delivered == [str(ALICE)] and list(report.failed) == ["2004"]
-    assert len(await bot.engine.store.subscriptions("telegram")) == 2  # kept for next time
+    assert len(await bot.core.state.subscriptions("telegram")) == 2  # kept for next time
 
 
 @pytest.mark.asyncio

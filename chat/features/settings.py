@@ -27,7 +27,7 @@ async def describe(ctx: Context) -> str:
     line = f"The digest comes {when(ctx, schedule)}" + (
         " (this chat's own time)." if own else " (the bot's default)."
     )
-    if not await ctx.store.is_subscribed(c.platform, c.chat_id):
+    if not await ctx.state.is_subscribed(c.platform, c.chat_id):
         line += " This chat is not subscribed: /subscribe starts it."
     return line
 
@@ -50,11 +50,11 @@ def register(registry: Registry) -> None:
         if len(words) == 1:
             return refusal(f"Which time? {USAGE}.")
         if words[1].lower() == "default":
-            await ctx.store.clear_chat_time(c.platform, c.chat_id)
+            await ctx.state.clear_chat_time(c.platform, c.chat_id)
         else:
             at = parse_time(words[1])
             zone = parse_zone(words[2]) if len(words) == 3 else ctx.core.default_schedule.timezone
-            await ctx.store.set_chat_time(c.platform, c.chat_id, f"{at:%H:%M}", zone, ctx.now)
+            await ctx.state.set_chat_time(c.platform, c.chat_id, f"{at:%H:%M}", zone, ctx.now)
         ctx.core.schedule_changed.set()
         log.info("%s chat %s: digest time set to %r", c.platform, c.chat_id, ctx.args)
         return text("Done. " + await describe(ctx))

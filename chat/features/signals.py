@@ -78,7 +78,7 @@ async def view_card(ctx: Context, view: TickerView) -> Card:
 
 async def latest_explanation(ctx: Context, symbol: str) -> SignalRecord | None:
     """The newest of: the last recorded signal, the last signal card shown (e.g. by /signal)."""
-    recorded = await ctx.store.latest_signal(symbol)
+    recorded = await ctx.store.last_signal(symbol)
     shown = await ctx.store.latest_card(symbol)
     return latest(
         [
@@ -127,7 +127,7 @@ def register(registry: Registry) -> None:
                     f"/signal {symbol} shows what the news says now."
                 )
             return why_reply(record, ctx.now)
-        payload = await ctx.store.last_shown(ctx.caller.platform, ctx.caller.chat_id)
+        payload = await ctx.state.last_shown(ctx.caller.platform, ctx.caller.chat_id)
         if payload is None:
             return refusal(
                 "Nothing to explain in this chat yet: try /signal TICKER or /digest first, "

@@ -21,7 +21,7 @@ def register(registry: Registry) -> None:
     )
     async def subscribe(ctx: Context) -> Reply:
         c = ctx.caller
-        added = await ctx.store.subscribe(
+        added = await ctx.state.subscribe(
             c.platform, c.chat_id, ctx.now, title=c.chat_title, by=c.user_id
         )
         schedule = await ctx.core.schedule_for(c.platform, c.chat_id)
@@ -38,7 +38,7 @@ def register(registry: Registry) -> None:
     )
     async def unsubscribe(ctx: Context) -> Reply:
         c = ctx.caller
-        if not await ctx.store.unsubscribe(c.platform, c.chat_id):
+        if not await ctx.state.unsubscribe(c.platform, c.chat_id):
             return text("This chat was not subscribed. /subscribe starts the morning digest.")
         log.info("%s chat %s unsubscribed", c.platform, c.chat_id)
         return text("Unsubscribed: no more digests here. /subscribe brings them back.")
