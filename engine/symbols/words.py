@@ -20,6 +20,11 @@ LEGAL_SUFFIXES = _words(
 )
 
 
+# Words that make a name a fund's or an ETF's, not an operating company's ("Apollo Tactical
+# Income Fund", "Franklin Templeton Holdings Trust"; "trust" also ends REITs' names).
+FUND_WORDS = _words("etf etn fund funds municipal portfolio trust")
+
+
 # Words right after a name that show it is used as a company: market words and the verbs of
 # business news ("Target cuts...", "Block to lay off...", "Gap shares...").
 CUE_NEXT = _words(
