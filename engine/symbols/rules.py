@@ -2,16 +2,15 @@
 
 A name from the table matched at tokens i..j of a text (a `Spot`) is refused by the first rule
 that says so; each rule says what it refuses and why. The rules are the name rules of
-engine/symbols/__init__.py, in the order they were always applied: the order matters (a ticker
-in brackets confirms a name before anything else is asked; a name on the stop list is decided
-before the rules for ordinary-word names).
+engine/symbols/__init__.py, in the order they were always applied: the order matters (its
+ticker in brackets confirms a name before the words around it are read; a name on the stop
+list is decided before the rules for ordinary-word names).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from functools import cached_property
+from collections.abc import Callable, Mapping
 
 from engine.symbols import words as W
 from engine.symbols.doc import Doc
@@ -27,90 +26,69 @@ Maybe = list[tuple[int, int, Entry]]  # names lacking only context: a list may g
 
 class Spot:
     """Entry `e` matched over tokens i..j (n tokens) of `doc`, and the words around it that the
-    rules read, each worked out when a rule first asks. rows: the ticker list."""
+    rules read. rows: the ticker list."""
+
+    __slots__ = (
+        "e",
+        "doc",
+        "i",
+        "n",
+        "j",
+        "rows",
+        "possessive",
+        "nxt",
+        "follow",
+        "suffix",
+        "prev",
+        "plain_gap",
+        "descriptor",
+        "bare_cue",
+    )
 
     def __init__(
         self, e: Entry, doc: Doc, i: int, n: int, rows: Mapping[str, tuple[str, str, str]]
     ) -> None:
         self.e, self.doc, self.i, self.n, self.j = e, doc, i, n, i + n
         self.rows = rows
-
-    @cached_property
-    def ticker_after(self) -> bool | None:
-        """After the name (and any legal suffix): its own ticker in brackets -> True, another
-        ticker -> False, none -> None (always None for a phrase that is not a company)."""
-        if not self.e.symbol:
-            return None
-        return _ticker_follows(self.doc, self.j, self.e.symbol, self.rows)
-
-    @cached_property
-    def possessive(self) -> bool:
-        """The name is followed by "'s" ("Tesla's")."""
-        return self.doc.possessive_at(self.j)
-
-    @cached_property
-    def nxt(self) -> int:
-        """The token after the name and its "'s"."""
-        return self.j + 1 if self.possessive else self.j
-
-    @cached_property
-    def follow(self) -> str:
-        """The word at `nxt`, lower case ("" at the end of the text)."""
-        return self.doc.low[self.nxt] if self.nxt < len(self.doc.toks) else ""
-
-    @cached_property
-    def suffix(self) -> bool:
-        """A legal suffix follows the name ("Dow Inc.", "Ball, Corp")."""
-        doc, j, nxt = self.doc, self.j, self.nxt
-        return (
+        j, toks, spans = self.j, doc.toks, doc.spans
+        self.possessive = doc.possessive_at(j)  # followed by "'s" ("Tesla's")
+        self.nxt = j + 1 if self.possessive else j  # the token after the name and its "'s"
+        self.follow = doc.low[self.nxt] if self.nxt < len(toks) else ""  # that word, lower case
+        self.suffix = (  # a legal suffix follows the name ("Dow Inc.", "Ball, Corp")
             not self.possessive
             and self.follow in W.LEGAL_SUFFIXES
-            and doc.text[doc.spans[j - 1][1] : doc.spans[nxt][0]].strip(" ,") == ""
-            and doc.toks[nxt][0].isupper()
+            and doc.text[spans[j - 1][1] : spans[self.nxt][0]].strip(" ,") == ""
+            and toks[self.nxt][0].isupper()
         )
-
-    @cached_property
-    def prev(self) -> str:
-        """The word before the name, lower case ("" at the start of the text)."""
-        return self.doc.low[self.i - 1] if self.i > 0 else ""
-
-    @cached_property
-    def plain_gap(self) -> bool:
-        """A single space, nothing else, between the word before and the name."""
-        doc, i = self.doc, self.i
-        return i > 0 and doc.text[doc.spans[i - 1][1] : doc.spans[i][0]] == " "
-
-    @cached_property
-    def descriptor(self) -> bool:
-        """A noun saying what the company is stands right before it: "chemicals maker Dow",
-        "Retailer Target to..."."""
-        doc, i = self.doc, self.i
-        return (
+        self.prev = doc.low[i - 1] if i > 0 else ""  # the word before, lower case
+        # a single space, nothing else, between the word before and the name
+        self.plain_gap = i > 0 and doc.text[spans[i - 1][1] : spans[i][0]] == " "
+        self.descriptor = (  # "chemicals maker Dow", "Retailer Target to...": what it is
             self.prev in W.DESCRIPTORS
             and self.plain_gap
-            and (doc.toks[i - 1].islower() or doc.uninformative_caps(i - 1))
+            and (toks[i - 1].islower() or doc.uninformative_caps(i - 1))
         )
-
-    @property
-    def bare_cue(self) -> bool:
-        """An ordinary-word name ("cue" rule) with nothing attached that proves it is the
-        company: no legal suffix, no "'s", no descriptor before it."""
-        return self.e.rule == "cue" and not (self.suffix or self.possessive or self.descriptor)
+        # an ordinary-word name ("cue" rule) with nothing attached that proves it is the
+        # company: no legal suffix, no "'s", no descriptor before it
+        self.bare_cue = e.rule == "cue" and not (self.suffix or self.possessive or self.descriptor)
 
 
 def accept(at: Spot, maybe: Maybe | None = None) -> int | None:
     """Token index after the match if this occurrence counts as the company, else None.
 
     A name that fails only for want of context is added to `maybe`."""
-    if any(refuses(at) for refuses in _SHAPE_RULES):
+    if _refused(at, _SHAPE_RULES):
         return None
-    if at.ticker_after:
+    ticker = _ticker_after(at)
+    if ticker:
         return at.j  # "Dana (DAN)": the ticker confirms the name
-    if any(refuses(at) for refuses in _NEIGHBOUR_RULES):
+    if ticker is False:
+        return None  # "Great Elm Capital Group (GEC)": another company's ticker is named
+    if _refused(at, _NEIGHBOUR_RULES):
         return None
     if at.e.rule == "suffix":
         return _stop_list_name(at)
-    if any(refuses(at) for refuses in _ORDINARY_WORD_RULES):
+    if _refused(at, _ORDINARY_WORD_RULES):
         return None
     if lacks_context(at):
         if maybe is not None:
@@ -145,12 +123,6 @@ def ticker_in_brackets(at: Spot) -> bool:
     """Refuses a one-word name in brackets ("(PRA)"): that is a ticker, found as a ticker."""
     doc, (start, end) = at.doc, at.doc.spans[at.i]
     return at.n == 1 and start > 0 and doc.text[start - 1] == "(" and doc.text[end : end + 1] == ")"
-
-
-def other_ticker_follows(at: Spot) -> bool:
-    """Refuses a name followed by another company's ticker in brackets: "Great Elm Capital
-    Group (GEC)" names Great Elm Capital Group, not Great Elm Capital."""
-    return at.ticker_after is False
 
 
 def fund_named_after(at: Spot) -> bool:
@@ -261,7 +233,6 @@ def lacks_context(at: Spot) -> bool:
 # The refusals, in the order `accept` applies them (see its body for where each group runs).
 _SHAPE_RULES = (wrong_case, another_companys_ticker, ticker_in_brackets)
 _NEIGHBOUR_RULES = (
-    other_ticker_follows,
     fund_named_after,
     unwanted_neighbour,
     person_name,
@@ -269,6 +240,22 @@ _NEIGHBOUR_RULES = (
     opens_another_name,
 )
 _ORDINARY_WORD_RULES = (after_determiner, infinitive, event_name)
+
+
+def _refused(at: Spot, rules: tuple[Callable[[Spot], bool], ...]) -> bool:
+    for refuses in rules:
+        if refuses(at):
+            return True
+    return False
+
+
+def _ticker_after(at: Spot) -> bool | None:
+    """After the name (and any legal suffix): its own ticker in brackets confirms it -> True
+    ("Dana (DAN)"); another company's ticker refuses it -> False ("Great Elm Capital Group
+    (GEC)" is not Great Elm Capital); none, or a phrase that is no company -> None."""
+    if not at.e.symbol:
+        return None
+    return _ticker_follows(at.doc, at.j, at.e.symbol, at.rows)
 
 
 def _case_ok(canon: str, tok: str) -> bool:
