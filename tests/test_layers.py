@@ -20,7 +20,6 @@ TYPE_ONLY = {
     ("bot.setup_discord", "adapters.discord.adapter"),
     ("chat.registry", "chat.core"),
     ("chat.registry", "chat.replies"),
-    ("engine.symbols.roles", "engine.symbols.index"),
 }
 
 

@@ -113,36 +113,50 @@ def read_feed_tags(content: bytes) -> list[FeedItemTags]:
         if local == "category":
             if category and category.pop() and value:
                 _add(item, value)
-        elif local in ("link", "loc") and value and not item.link:
-            item.link = value
-        elif local in ("guid", "id") and value and not item.guid:
-            item.guid = value
-        elif local == "title" and value and not item.title:
-            item.title = value
-        elif local == "stock_tickers":
-            for part in value.split(","):
-                _add(item, part)
-        elif local == "publication_date":
-            item.published = value
-        elif local == "name" and stack and stack[-1] == "publication":
-            item.publisher = value
+        else:
+            _set_field(item, local, value, stack)
+
+    parser = _safe_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text.append
+    try:
+        parser.Parse(content, True)
+    except (expat.ExpatError, _Refused, ValueError, RecursionError):
+        return []
+    return items
+
+
+def _set_field(item: FeedItemTags, local: str, value: str, stack: list[str]) -> None:
+    """Record an item's field from the element `local` just closed (`stack`: its parents)."""
+    if local in ("link", "loc") and value and not item.link:
+        item.link = value
+    elif local in ("guid", "id") and value and not item.guid:
+        item.guid = value
+    elif local == "title" and value and not item.title:
+        item.title = value
+    elif local == "stock_tickers":
+        for part in value.split(","):
+            _add(item, part)
+    elif local == "publication_date":
+        item.published = value
+    elif local == "name" and stack and stack[-1] == "publication":
+        item.publisher = value
+
+
+def _safe_parser() -> expat.XMLParserType:
+    """An expat parser that reads no DTD and refuses any entity declaration or external
+    entity ("billion laughs", XXE): parsing then raises _Refused."""
 
     def refuse(*_args: object) -> None:
         raise _Refused("entity declarations are not accepted")
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text.append
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    try:
-        parser.Parse(content, True)
-    except (expat.ExpatError, _Refused, ValueError, RecursionError):
-        return []
-    return items
+    return parser
 
 
 def _add(item: FeedItemTags, raw: str) -> None:

@@ -25,12 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from engine.symbols import words as W
-
-if TYPE_CHECKING:
-    from engine.symbols.index import _Doc
+from engine.symbols.doc import Doc
 
 Role = Literal["subject", "analyst"]
 
@@ -49,7 +47,7 @@ class Hit:
 
 
 def assign_roles(
-    doc: _Doc,
+    doc: Doc,
     hits: Sequence[Hit],
     analysts: frozenset[str],
     primary_of: Callable[[str], str | None],
@@ -72,7 +70,7 @@ _CLAUSE_WORDS = frozenset(
 )
 
 
-def _is_analyst(doc: _Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
+def _is_analyst(doc: Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
     hit = hits[k]
     low, toks = doc.low, doc.toks
     count = len(low)
@@ -133,7 +131,7 @@ def _is_analyst(doc: _Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
     return False
 
 
-def _acts_on(doc: _Doc, hits: Sequence[Hit], k: int, verb: int) -> bool:
+def _acts_on(doc: Doc, hits: Sequence[Hit], k: int, verb: int) -> bool:
     """The bank's verb at token `verb` acts, in its own clause, on another company ("Goldman cuts
     Tesla to sell", "Nomura points to weak bookings at Carnival") or on a rating or target
     ("UBS raises price target on..."). In "Wells Fargo lifted after asset cap removal; Citigroup
@@ -154,7 +152,7 @@ def _is_call(low: list[str], m: int, end: int) -> bool:
     return m + 1 >= end or low[m + 1] in _AFTER_RATING
 
 
-def _clause_end(doc: _Doc, m: int) -> int:
+def _clause_end(doc: Doc, m: int) -> int:
     """The token where the clause holding token `m` ends: at a clause's punctuation (";", ", ",
     ": ", " - ", a full stop) or a conjunction ("after", "as", "while"...); else the text's end."""
     brk = _CLAUSE_BREAK.search(doc.text, doc.spans[m][1])
@@ -172,7 +170,7 @@ def _first(low: list[str], words: frozenset[str], start: int) -> int:
     return len(low)
 
 
-def _attributed(doc: _Doc, hit: Hit, rest: int) -> bool:
+def _attributed(doc: Doc, hit: Hit, rest: int) -> bool:
     """The headline ends with the bank as its source: "... - Morgan Stanley", "...: BofA",
     "... - Morgan Stanley's Wilson"."""
     i = hit.tok_start

@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.symbols import words as W
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 TICKERS_PATH = DATA_DIR / "tickers.json"
 ALIASES_PATH = DATA_DIR / "aliases.json"
@@ -48,121 +50,8 @@ _JURISDICTION = re.compile(
     re.IGNORECASE,
 )
 _PARENS = re.compile(r"\s*\([^)]*\)")
-_LEGAL_SUFFIXES = {
-    "inc",
-    "incorporated",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "cos",
-    "companies",
-    "ltd",
-    "limited",
-    "plc",
-    "nv",
-    "sa",
-    "se",
-    "ag",
-    "as",
-    "asa",
-    "ab",
-    "publ",
-    "spa",
-    "lp",
-    "llc",
-    "pbc",
-    "sab",
-    "de",
-    "cv",
-    "com",
-    "bhd",
-    "kgaa",
-    "oyj",
-    "tbk",
-    "pte",
-    "pty",
-    "lllp",
-    "public",
-}  # compared after removing dots and slashes: "N.V." -> "nv", "A/S" -> "as"
 _GROUP_WORDS = {"holdings", "holding", "group"}
 _SMALL_WORDS = {"of", "the", "and", "for", "in", "on", "at", "to", "by", "de", "du", "la", "et"}
-# Short upper-case words that are words, not acronyms, when title-casing SEC names.
-_SHORT_WORDS = {
-    "new",
-    "one",
-    "two",
-    "air",
-    "oil",
-    "gas",
-    "big",
-    "sun",
-    "bio",
-    "art",
-    "car",
-    "net",
-    "web",
-    "box",
-    "pro",
-    "sky",
-    "sea",
-    "red",
-    "go",
-    "my",
-    "all",
-    "bay",
-    "cue",
-    "day",
-    "dye",
-    "eco",
-    "fox",
-    "gap",
-    "hub",
-    "ice",
-    "inn",
-    "key",
-    "lab",
-    "law",
-    "map",
-    "max",
-    "mid",
-    "now",
-    "oak",
-    "old",
-    "pay",
-    "pet",
-    "pop",
-    "run",
-    "six",
-    "ten",
-    "tri",
-    "way",
-    "win",
-    "zoo",
-    "can",
-    "far",
-    "fun",
-    "hot",
-    "joy",
-    "low",
-    "ore",
-    "top",
-    "hut",
-    "bar",
-    "jet",
-    "kid",
-    "buy",
-    "rio",
-    "las",
-    "yum",
-    "eli",
-    "dow",
-    "age",
-    "ace",
-    "aim",
-    "arc",
-    "ark",
-}
 _VOWELS = set("AEIOUY")
 
 
@@ -176,7 +65,7 @@ def _strip_suffixes(words: list[str]) -> list[str]:
         if len(words) > 2 and (last, _squash(words[-2])) in (("s", "a"), ("a", "s")):
             del words[-2:]  # "NOVO NORDISK A S", "TELEFONICA S A"
             continue
-        if last in _LEGAL_SUFFIXES or last == "":
+        if last in W.SEC_LEGAL_SUFFIXES or last == "":
             words.pop()
         elif last in {"&", "and"}:  # left over from "& Co"
             words.pop()
@@ -194,7 +83,7 @@ def _title_word(word: str, first: bool) -> str:
         "&" in word
         or any(c.isdigit() for c in word)
         or not (set(letters) & _VOWELS)
-        or (len(word) <= 3 and low not in _SHORT_WORDS)
+        or (len(word) <= 3 and low not in W.SEC_SHORT_WORDS)
     ):
         return word  # an acronym: "DTE", "AT&T", "3M", "CSX"
     return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
@@ -232,7 +121,12 @@ def _is_common_stock(ticker: str) -> bool:
     return len(ticker.split("-", 1)[1]) == 1 and not ticker.endswith("-P")
 
 
-_FUND_WORDS = re.compile(r"\b(trust|fund|etf|etn|series|portfolio)\b", re.IGNORECASE)
+# A fund family's SEC name holds a fund word; "series" too ("ETF Series Solutions"). "funds" and
+# "municipal" have never been looked for here (kept so: the shipped list was built this way).
+_FUND_FAMILY = re.compile(
+    r"\b(" + "|".join(sorted((W.FUND_WORDS - {"funds", "municipal"}) | {"series"})) + r")\b",
+    re.IGNORECASE,
+)
 
 
 def process_sec_exchange_json(
@@ -252,6 +146,31 @@ def process_sec_exchange_json(
     where primary is "" when the company's name should not resolve to any ticker.
     Raises ValueError when `raw` is not SEC-shaped.
     """
+    companies = _companies(raw)
+    display = dict(display or {})
+    primary_override = dict(primary or {})
+    stop = [w.lower() for w in stopwords]
+
+    out: list[list[str]] = []
+    for rows in companies.values():
+        tickers = [t for t, _, _ in rows]
+        main = _primary(rows, primary_override)
+        shown = next((display[t] for t in tickers if t in display), None)
+        if shown is None:
+            shown = display_name(rows[0][1], stop)
+        for ticker, _, exchange in rows:
+            out.append([ticker, shown, exchange, main])
+    return {
+        "source": SOURCE,
+        "generated": generated or datetime.now(UTC).strftime("%Y-%m-%d"),
+        "fields": FIELDS,
+        "tickers": out,
+    }
+
+
+def _companies(raw: Mapping[str, Any]) -> dict[Any, list[tuple[str, str, str]]]:
+    """SEC's exchange-listed rows by company (CIK): [(ticker, SEC name, exchange)], in SEC's
+    order, each ticker once. Raises ValueError when `raw` is not SEC-shaped."""
     fields = raw.get("fields")
     data = raw.get("data")
     if not isinstance(fields, list) or not isinstance(data, list):
@@ -261,10 +180,6 @@ def process_sec_exchange_json(
         i_ticker, i_exchange = fields.index("ticker"), fields.index("exchange")
     except ValueError as exc:
         raise ValueError(f"SEC file lacks a field: {exc}") from None
-    display = dict(display or {})
-    primary_override = dict(primary or {})
-    stop = [w.lower() for w in stopwords]
-
     companies: dict[Any, list[tuple[str, str, str]]] = {}
     seen: set[str] = set()
     for row in data:
@@ -280,29 +195,22 @@ def process_sec_exchange_json(
             continue
         seen.add(ticker)
         companies.setdefault(row[i_cik], []).append((ticker, name, exchange))
+    return companies
 
-    out: list[list[str]] = []
-    for rows in companies.values():
-        tickers = [t for t, _, _ in rows]
-        common = [t for t in tickers if _is_common_stock(t)]
-        main = common[0] if common else ""
-        if _FUND_WORDS.search(rows[0][1]) and sum(1 for t in common if t[:3] != main[:3]) > 1:
-            main = ""  # a fund family: one trust name, many unrelated products
-        for t in tickers:
-            if t in primary_override and primary_override[t] in (*tickers, ""):
-                main = primary_override[t]  # "" = the name resolves to nothing
-                break
-        shown = next((display[t] for t in tickers if t in display), None)
-        if shown is None:
-            shown = display_name(rows[0][1], stop)
-        for ticker, _, exchange in rows:
-            out.append([ticker, shown, exchange, main])
-    return {
-        "source": SOURCE,
-        "generated": generated or datetime.now(UTC).strftime("%Y-%m-%d"),
-        "fields": FIELDS,
-        "tickers": out,
-    }
+
+def _primary(rows: list[tuple[str, str, str]], primary_override: Mapping[str, str]) -> str:
+    """The ticker a company's name resolves to ("" for none): its first common stock, unless
+    it is a fund family or the alias file's "primary" table says otherwise."""
+    tickers = [t for t, _, _ in rows]
+    common = [t for t in tickers if _is_common_stock(t)]
+    main = common[0] if common else ""
+    if _FUND_FAMILY.search(rows[0][1]) and sum(1 for t in common if t[:3] != main[:3]) > 1:
+        main = ""  # a fund family: one trust name, many unrelated products
+    for t in tickers:
+        if t in primary_override and primary_override[t] in (*tickers, ""):
+            main = primary_override[t]  # "" = the name resolves to nothing
+            break
+    return main
 
 
 def user_data_dir() -> Path:

@@ -1,4 +1,5 @@
-"""Word lists the extractor's rules use (lower case), kept apart from the logic to read as data.
+"""Word lists the extractor's rules and the ticker list's display names use (lower case), kept
+apart from the logic to read as data.
 
 Each list says what it is for. They describe the grammar of headlines in general (which words
 show a name is used as a company, which make a bank the analyst), not particular headlines.
@@ -18,6 +19,11 @@ LEGAL_SUFFIXES = _words(
     ltd nv plc sa se
     """
 )
+
+
+# Words that make a name a fund's or an ETF's, not an operating company's ("Apollo Tactical
+# Income Fund", "Franklin Templeton Holdings Trust"; "trust" also ends REITs' names).
+FUND_WORDS = _words("etf etn fund funds municipal portfolio trust")
 
 
 # Words right after a name that show it is used as a company: market words and the verbs of
@@ -293,5 +299,27 @@ MACRO = _words(
     bitcoin bonds cpi crypto currencies currency dollar dow economy emerging equities equity fed
     futures gdp gold index indexes indices inflation market markets nasdaq oil p payrolls rate
     rates recession s sector sectors stock stocks treasuries treasury upside yield yields
+    """
+)
+
+
+# Legal suffixes removed from SEC's company names for display ("AMAZON COM INC" -> "Amazon"),
+# compared after removing dots and slashes: "N.V." -> "nv", "A/S" -> "as".
+SEC_LEGAL_SUFFIXES = _words(
+    """
+    ab ag as asa bhd co com companies company corp corporation cos cv de inc incorporated kgaa
+    limited llc lllp lp ltd nv oyj pbc plc pte pty publ public sa sab se spa tbk
+    """
+)
+
+
+# Short upper-case words in SEC's names that are words, not acronyms ("SUN", "GAP"), when
+# title-casing them for display.
+SEC_SHORT_WORDS = _words(
+    """
+    ace age aim air all arc ark art bar bay big bio box buy can car cue day dow dye eco eli far
+    fox fun gap gas go hot hub hut ice inn jet joy key kid lab las law low map max mid my net
+    new now oak oil old one ore pay pet pop pro red rio run sea six sky sun ten top tri two way
+    web win yum zoo
     """
 )
