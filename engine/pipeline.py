@@ -137,8 +137,8 @@ class SignalEngine(Publishing):
     def backend_label(self) -> str:
         return backend_label(self.sentiment.name, self.sentiment.model_id)
 
-    async def _draft(self, now: datetime, *, remember: bool) -> tuple[Digest, list[Article]]:
-        """Everything a digest needs, recording nothing but sentiment scores (if `remember`)."""
+    async def _draft(self, now: datetime, *, cache_scores: bool) -> tuple[Digest, list[Article]]:
+        """Everything a digest needs, recording nothing but sentiment scores (if `cache_scores`)."""
         s = self.settings
         t0 = time.perf_counter()
         batch = await self.headlines.recent(now, s.max_age)
@@ -154,7 +154,7 @@ class SignalEngine(Publishing):
         )
         failures = [{"source": f.source, "error": f.error} for f in batch.failures]
         by_symbol = self._group_by_symbol(batch.articles)
-        candidates = await self._score(by_symbol, now, remember=remember)
+        candidates = await self._score(by_symbol, now, cache_scores=cache_scores)
         log.info("Found %d unique symbol opportunities", len(candidates))
 
         skipped: list[dict[str, str]] = []
@@ -292,7 +292,7 @@ class SignalEngine(Publishing):
         return dict(grouped)
 
     async def _score(
-        self, by_symbol: dict[str, list[Article]], now: datetime, *, remember: bool = True
+        self, by_symbol: dict[str, list[Article]], now: datetime, *, cache_scores: bool = True
     ) -> list[_Candidate]:
         unique: dict[str, Article] = {}
         for arts in by_symbol.values():
@@ -312,7 +312,7 @@ class SignalEngine(Publishing):
             chunk = titles[start : start + step]  # an interrupted run loses one chunk at most
             fresh = list(zip(chunk, await self.sentiment.classify(chunk), strict=True))
             by_title.update(fresh)
-            if remember:
+            if cache_scores:
                 await self.store.cache_sentiments(model_key, fresh, now)
         log.info(
             "Scored %d headlines with %s in %.1f s (%d from the store)",

@@ -49,7 +49,7 @@ class Publishing:
     def backend_label(self) -> str:
         raise NotImplementedError
 
-    async def _draft(self, now: datetime, *, remember: bool) -> tuple[Digest, list[Article]]:
+    async def _draft(self, now: datetime, *, cache_scores: bool) -> tuple[Digest, list[Article]]:
         raise NotImplementedError
 
     # -- the digest -------------------------------------------------------------------------
@@ -62,16 +62,17 @@ class Publishing:
         digest run by hand never keeps a signal from subscribers through the cooldown.
         """
         now = self.clock.now()
-        digest, articles = await self._draft(now, remember=not dry_run)
+        digest, articles = await self._draft(now, cache_scores=not dry_run)
         if dry_run:
             return digest
 
-        await self._record(digest, articles, now, f"{COMMAND_LINE} {now.isoformat()}", COMMAND_LINE)
+        slot = f"{COMMAND_LINE} {now.isoformat()}"
+        await self._record_digest(digest, articles, now, slot, COMMAND_LINE)
         return digest
 
     async def preview_digest(self) -> Digest:
         """The digest as it would be now, recording no signal (sentiment scores are cached)."""
-        digest, _ = await self._draft(self.clock.now(), remember=True)
+        digest, _ = await self._draft(self.clock.now(), cache_scores=True)
         return digest
 
     async def publish_digest(
@@ -95,13 +96,13 @@ class Publishing:
         if existing is not None:
             return existing
         now = self.clock.now()
-        digest, articles = await self._draft(now, remember=True)
+        digest, articles = await self._draft(now, cache_scores=True)
         if require_news and not articles and digest.failed_sources:
             return None
         carried = await self._carried(schedule, carry_since, {s.symbol for s in digest.signals})
-        return await self._record(digest, articles, now, slot, schedule, carried)
+        return await self._record_digest(digest, articles, now, slot, schedule, carried)
 
-    async def _record(
+    async def _record_digest(
         self,
         digest: Digest,
         articles: Sequence[Article],
@@ -126,7 +127,7 @@ class Publishing:
             cooldown_days=self.settings.cooldown_days,
             compose=compose,
         )
-        await self._remember(articles, now)
+        await self._save_articles(articles, now)
         return stored
 
     async def _carried(
@@ -146,8 +147,8 @@ class Publishing:
                 carried.append(CarriedSignal(sig, card_id))
         return carried
 
-    async def _remember(self, articles: Sequence[Article], now: datetime) -> None:
-        await self.store.remember_articles(keyed(articles), now)
+    async def _save_articles(self, articles: Sequence[Article], now: datetime) -> None:
+        await self.store.save_articles(keyed(articles), now)
 
     # -- what is recorded of a signal -------------------------------------------------------
 

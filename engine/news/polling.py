@@ -75,7 +75,7 @@ class PolledNews:
     async def _poll(self, now: datetime) -> None:
         t0 = time.perf_counter()
         batch = await self.fetcher.fetch(self.feeds, now, self.keep)
-        new = await self.store.remember_articles(keyed(batch.articles), now)
+        new = await self.store.save_articles(keyed(batch.articles), now)
         await self.store.forget_articles(now - self.keep)
         self._last, self._failures = now, list(batch.failures)
         seconds = time.perf_counter() - t0

@@ -12,7 +12,7 @@ from engine.store.db import Database, stored_time
 class Articles(Database):
     """The articles table."""
 
-    async def remember_articles(
+    async def save_articles(
         self, articles: Sequence[tuple[Article, str | None, str]], now: datetime
     ) -> int:
         """Record (article, url_key, title_key) rows not seen before; returns how many were new."""
