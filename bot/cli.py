@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from bot import cli_ops, cli_sentiment, cli_symbols
+from bot import cli_ops, cli_outcomes, cli_sentiment, cli_symbols
 from bot.cli_common import add_at, add_common, clock_for, config_for, out, parse_at
 from bot.config import Config, load_config, with_overrides
 from bot.console import render_digest, render_ticker_view, render_why
 from bot.logformat import configure_logging
 from bot.run import run_bot
 from bot.wiring import open_engine, open_store
+from chat.record import digest_record_line
 from engine.clock import Clock, FixedClock, OffsetClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
@@ -38,7 +39,7 @@ log = logging.getLogger("tradethehype")
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
 # feature modules that add their own subcommands: add_parsers(sub) and dispatch(args) -> int | None
-EXTENSIONS = (cli_sentiment, cli_symbols, cli_ops)
+EXTENSIONS = (cli_sentiment, cli_symbols, cli_ops, cli_outcomes)
 DEMO_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # a Friday, 10:30 in New York
 
 
@@ -104,10 +105,11 @@ async def run_digest(
         config, clock=clock, read_only=dry_run, sentiment=sentiment
     ) as engine:
         digest = await engine.build_digest(dry_run=dry_run)
+        record = await digest_record_line(engine.store, digest.generated_at)
     if as_json:
         out(json.dumps(digest_to_dict(digest), indent=2) + "\n")
     else:
-        out(render_digest(digest))
+        out(render_digest(digest, record))
     return 0
 
 

@@ -78,6 +78,13 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class OutcomesConfig:
+    horizon_sessions: int = 5  # a signal with neither level hit by then expires at that close
+    notify: bool = True  # tell the chats that received a signal what became of it
+    resolve_after_close_minutes: float = 30.0  # after each session close, once prices settle
+
+
+@dataclass(frozen=True)
 class TelegramConfig:
     enabled: bool = True
     token: str = field(default="", repr=False)  # env TELEGRAM_BOT_TOKEN wins; never logged
@@ -109,6 +116,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    outcomes: OutcomesConfig = field(default_factory=OutcomesConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     tickers: TickersConfig = field(default_factory=TickersConfig)
@@ -161,6 +169,8 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("bot", "max_tickers_per_signal"): Limit(1, 20),
     ("digest", "grace_minutes"): Limit(0, 1440, low_open=True),
     ("digest", "delivery_concurrency"): Limit(1, 100),
+    ("outcomes", "horizon_sessions"): Limit(1, 60),
+    ("outcomes", "resolve_after_close_minutes"): Limit(0, 480),
     ("tickers", "timeout_seconds"): Limit(0, 600, low_open=True),
 }
 
@@ -333,6 +343,7 @@ __all__ = [
     "TickersConfig",
     "DiscordConfig",
     "NewsConfig",
+    "OutcomesConfig",
     "PricesConfig",
     "SentimentConfig",
     "SignalsConfig",

@@ -78,11 +78,11 @@ def _heading(first: str, d: DigestDoc | TickerView) -> str:
     return f"{first}{utc_time(d.generated_at)}" + (f" · {context}" if context else "")
 
 
-def render_digest(digest: Digest) -> str:
+def render_digest(digest: Digest, record_line: str = "") -> str:
     """The terminal's digest. The chats' (chat.core.digest_reply) shows the same facts in the
     same words; the layout differs: one heading line in UTC here (the chats: the chat's own
     time zone), numbered signals with each headline's link, and the skipped tickers named
-    with their reasons (the chats count them)."""
+    with their reasons (the chats count them). `record_line` (chat.report.record_line) ends it."""
     d = DigestDoc.of(digest)
     lines = [
         _heading(f"{DIGEST_TITLE}, ", d),
@@ -103,6 +103,8 @@ def render_digest(digest: Digest) -> str:
     if d.skipped:
         lines.append(skipped_line(d.skipped))
     lines.extend(note_lines(d.notes, d.failed_sources))
+    if record_line:
+        lines.extend(["", record_line])
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from adapters.base import ChatAdapter
 from bot.config import Config
 from bot.logsafe import redact_logs
+from bot.outcomes_job import OutcomeJob
 from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
 from chat import BotCore, BotSettings, build_registry
@@ -66,6 +68,7 @@ def bot_settings(config: Config) -> BotSettings:
         timezone=config.digest.timezone,
         digest_times=tuple(config.digest.times),
         trading_days_only=config.digest.trading_days_only,
+        horizon_sessions=config.outcomes.horizon_sessions,
     )
 
 
@@ -74,6 +77,29 @@ def planner_for(config: Config, calendar: MarketCalendar) -> Planner:
         trading_days_only=config.digest.trading_days_only,
         is_trading_day=calendar.is_trading_day,
         grace=timedelta(minutes=config.digest.grace_minutes),
+    )
+
+
+def outcome_job(
+    config: Config,
+    core: BotCore,
+    adapters: Sequence[ChatAdapter],
+    clock: Clock,
+    calendar: MarketCalendar,
+) -> OutcomeJob:
+    """Outcomes resolved after each session close, and told to the chats that got the signal."""
+    o = config.outcomes
+    return OutcomeJob(
+        core,
+        {a.platform: a for a in adapters},
+        clock=clock,
+        calendar=calendar,
+        prices=core.engine.prices,
+        horizon=o.horizon_sessions,
+        notify=o.notify,
+        delay=timedelta(minutes=o.resolve_after_close_minutes),
+        concurrency=config.digest.delivery_concurrency,
+        tz=ZoneInfo(config.digest.timezone),
     )
 
 
@@ -124,6 +150,7 @@ async def run_bot(
                 clock=clock,
                 concurrency=config.digest.delivery_concurrency,
                 poller=engine.headlines if isinstance(engine.headlines, PolledNews) else None,
+                jobs=[outcome_job(config, core, running, clock, calendar)],
             )
             schedule = asyncio.create_task(scheduler.run(stop), name="digest schedule")
             if started is not None:

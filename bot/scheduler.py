@@ -21,12 +21,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from adapters.base import ChatAdapter, DeliveryReport, broadcast
 from chat import BotCore
 from chat.core import digest_reply
+from chat.record import digest_record_line
 from chat.schedule import Planner, Schedule, Slot, parse_time
-from chat.state import ChatState, Delivery
+from chat.state import ChatState, Delivered, Delivery
 from chat.text import span
 from engine.clock import Clock
 from engine.news.polling import PolledNews
@@ -42,17 +44,27 @@ TICK = timedelta(minutes=1)  # the longest the loop sleeps: heartbeat, retries, 
 
 
 class StoreProgress:
-    """Delivery progress of one digest on one platform, kept in the store."""
+    """Delivery progress of one digest (or of=`outcome`: one signal's outcome notice, by signal
+    id) on one platform, kept in the store."""
 
-    def __init__(self, state: ChatState, digest_id: int, platform: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        state: ChatState,
+        digest_id: int,
+        platform: str,
+        clock: Clock,
+        *,
+        of: Delivered = "digest",
+    ) -> None:
         self.state = state
         self.digest_id = digest_id
         self.platform = platform
         self.clock = clock
+        self.of: Delivered = of
         self._known: dict[tuple[str, str], Delivery] = {}
 
     async def load(self) -> None:
-        self._known = dict(await self.state.deliveries(self.digest_id))
+        self._known = dict(await self.state.deliveries(self.digest_id, of=self.of))
 
     async def parts_sent(self, chat_id: str) -> int | None:
         row = self._known.get((self.platform, chat_id))
@@ -69,6 +81,7 @@ class StoreProgress:
             status=status,
             error=error,
             now=self.clock.now(),
+            of=self.of,
         )
 
     async def sent(self, chat_id: str, parts_sent: int, total: int) -> None:
@@ -79,6 +92,14 @@ class StoreProgress:
 
     async def failed(self, chat_id: str, parts_sent: int, error: str) -> None:
         await self._save(chat_id, parts_sent, "failed", error)
+
+
+class Job(Protocol):
+    """Other work on the scheduler's clock (bot/outcomes_job.py): run at each tick, woken for."""
+
+    def next_due(self, after: datetime) -> datetime: ...
+
+    async def tick(self, now: datetime) -> object: ...
 
 
 @dataclass
@@ -100,6 +121,7 @@ class DigestScheduler:
         clock: Clock,
         concurrency: int = 4,
         poller: PolledNews | None = None,
+        jobs: Sequence[Job] = (),
     ) -> None:
         self.core = core
         self.adapters = {a.platform: a for a in adapters}
@@ -107,6 +129,7 @@ class DigestScheduler:
         self.clock = clock
         self.concurrency = concurrency
         self.poller = poller
+        self.jobs = tuple(jobs)
         self.ticked = asyncio.Event()  # set after every tick (tests await it)
         self._missed: set[str] = set()  # stale slots already logged
         self._started = clock.now()
@@ -195,7 +218,7 @@ class DigestScheduler:
                 wake = min(wake, slot.at)
         if self.poller is not None and (due := self.poller.next_poll()) is not None:
             wake = min(wake, due)
-        return wake
+        return min([wake, *(job.next_due(looked_at) for job in self.jobs)])
 
     # -- one tick ---------------------------------------------------------------------------
 
@@ -224,6 +247,11 @@ class DigestScheduler:
                 recipients = [r for r in recipients if r not in served]
             if recipients and (run := await self._run_slot(slot, recipients)).digest:
                 runs.append(run)
+        for job in self.jobs:
+            try:
+                await job.tick(now)
+            except Exception:
+                log.exception("%s failed; trying again at the next tick", type(job).__name__)
         return runs
 
     async def _audience(self) -> dict[Schedule, list[tuple[str, str, datetime]]]:
@@ -255,7 +283,11 @@ class DigestScheduler:
             if digest is None:
                 return run
         run.digest = digest
-        reply = digest_reply(DigestRecord.parse(digest.payload), slot.schedule.zone)
+        reply = digest_reply(
+            DigestRecord.parse(digest.payload),
+            slot.schedule.zone,
+            record_line=await digest_record_line(self.store, digest.created_at),
+        )
         by_platform: dict[str, list[str]] = defaultdict(list)
         for platform, chat_id in recipients:
             by_platform[platform].append(chat_id)

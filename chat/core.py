@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chat.record import digest_record_line
 from chat.registry import Access, ChatKind, Command, Registry
 from chat.replies import (
     SUBSCRIBE_ACTION,
@@ -74,6 +75,7 @@ class BotSettings:
     timezone: str = "America/Phoenix"  # of the digest times; what "today" means for /digest
     digest_times: tuple[str, ...] = ("06:30",)
     trading_days_only: bool = True
+    horizon_sessions: int = 5  # [outcomes]: what /performance's rules line says
 
 
 class RateLimiter:
@@ -250,7 +252,8 @@ class BotCore:
         async with self._digest_lock:  # two /digest at once build one preview
             stored = await self.engine.store.latest_digest(since=midnight, schedule=schedule.key)
             if stored is not None:
-                return digest_reply(DigestRecord.parse(stored.payload), zone)
+                record = await digest_record_line(self.engine.store, stored.created_at)
+                return digest_reply(DigestRecord.parse(stored.payload), zone, record_line=record)
             preview = await self._preview_record()
         note = (
             "Preview: not recorded, and signals in it may come again in the scheduled digest "
@@ -258,7 +261,8 @@ class BotCore:
             + (", trading days" if self.settings.trading_days_only else "")
             + ")."
         )
-        return digest_reply(preview, zone, note=note)
+        record = await digest_record_line(self.engine.store, preview.digest.generated_at)
+        return digest_reply(preview, zone, note=note, record_line=record)
 
     async def _preview_record(self) -> DigestRecord:
         now = self.engine.clock.now()
@@ -277,14 +281,18 @@ class BotCore:
         return record
 
 
-def why_reply(record: SignalRecord, now: datetime) -> Reply:
-    """How a signal was made; its ages counted from `now` (the clock's time, not the signal's)."""
-    return Reply((Text(render_why(record, now).rstrip(), preformatted=True),))
+def why_reply(record: SignalRecord, now: datetime, *, outcome: str = "") -> Reply:
+    """How a signal was made; its ages counted from `now` (the clock's time, not the signal's);
+    then what became of it (`outcome`: chat.record.why_outcome_line), when known."""
+    body = render_why(record, now).rstrip() + (f"\n{outcome}" if outcome else "")
+    return Reply((Text(body, preformatted=True),))
 
 
-def digest_reply(record: DigestRecord, tz: ZoneInfo, *, note: str = "") -> Reply:
+def digest_reply(
+    record: DigestRecord, tz: ZoneInfo, *, note: str = "", record_line: str = ""
+) -> Reply:
     """The digest as a reply: a heading, one card per signal, the signals carried over from
-    other schedules' digests, then what failed."""
+    other schedules' digests, then what failed, and last the record (`record_line`)."""
     d = record.digest
     carried = record.carried
     made = d.generated_at.astimezone(tz)
@@ -323,4 +331,6 @@ def digest_reply(record: DigestRecord, tz: ZoneInfo, *, note: str = "") -> Reply
     notes.extend(note_lines(d.notes, d.failed_sources))
     if notes:
         blocks.append(Text("\n".join(notes), "note"))
+    if record_line:
+        blocks.append(Text(record_line, "note"))
     return Reply(tuple(blocks))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chat.text import plural
+from engine.performance import Summary
 from engine.prices.lookup import source_name
 from engine.records import Failure, Skip
 
@@ -95,3 +96,24 @@ def skipped_line(skipped: Sequence[Skip]) -> str:
     shown = "; ".join(f"{', '.join(symbols)} ({why})" for why, symbols in by_reason.items())
     hidden = len(skipped) - MAX_SKIPPED_SHOWN
     return f"Skipped: {shown}" + (f" {more_line(hidden)}" if hidden > 0 else "")
+
+
+def r_phrase(r: float) -> str:
+    """An R multiple: "+2.0R", "-1.0R"."""
+    return f"{r:+.1f}R"
+
+
+def percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def record_line(s: Summary, days: int) -> str:
+    """The digest's last line: the record of the signals made in the last `days` days."""
+    head = f"Record, last {days} days: "
+    if not s.closed:
+        return head + "no closed signals yet" + (f" ({s.open} open)." if s.open else ".")
+    parts = [f"{s.closed} closed ({s.open} open)", f"target first {percent(s.target_first)}"]
+    parts.append(f"stop first {percent(s.stop_first)}")
+    if s.avg_r is not None:
+        parts.append(f"average {r_phrase(s.avg_r)}")
+    return head + " · ".join(parts) + "."

@@ -1,6 +1,7 @@
 """The chat layer's tables in the store's database: which chats subscribed to the digest, the
 last signal card each chat was shown (what `/why` with no ticker explains), how far each chat's
-delivery of a scheduled digest got, and each chat's own digest time.
+delivery of a scheduled digest (and of the notice of a signal's outcome) got, and each chat's own
+digest time.
 
 The tables are created with the rest of the schema (engine/store/db.py); only this module reads
 and writes them. `ChatState` shares the store's connection and its write transactions.
@@ -9,11 +10,18 @@ and writes them. `ChatState` shares the store's connection and its write transac
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from engine.store.db import Database, stored_time
+
+Delivered = Literal["digest", "outcome"]  # what a delivery row is of
+_LEDGERS: dict[str, tuple[str, str]] = {  # its table and key column
+    "digest": ("deliveries", "digest_id"),
+    "outcome": ("outcome_notices", "signal_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -114,11 +122,13 @@ class ChatState:
 
     # -- deliveries of scheduled digests ---------------------------------------------------
 
-    async def deliveries(self, digest_id: int) -> dict[tuple[str, str], Delivery]:
-        """How far each chat's delivery of a digest got, by (platform, chat id)."""
-        async with self._db.execute(
-            "SELECT * FROM deliveries WHERE digest_id = ?", (digest_id,)
-        ) as cur:
+    async def deliveries(
+        self, digest_id: int, *, of: Delivered = "digest"
+    ) -> dict[tuple[str, str], Delivery]:
+        """How far each chat's delivery of a digest (or of=`outcome`: the notice of a signal's
+        outcome, by signal id) got, by (platform, chat id)."""
+        table, key = _LEDGERS[of]
+        async with self._db.execute(f"SELECT * FROM {table} WHERE {key} = ?", (digest_id,)) as cur:
             rows = await cur.fetchall()
         return {
             (r["platform"], r["chat_id"]): Delivery(
@@ -137,15 +147,31 @@ class ChatState:
         status: str,
         now: datetime,
         error: str = "",
+        of: Delivered = "digest",
     ) -> None:
         """Note how far a chat's delivery got; called the moment the platform confirms a part."""
+        table, key = _LEDGERS[of]
         await self._write(
-            "INSERT INTO deliveries (digest_id, platform, chat_id, parts_sent, status, error,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest_id, platform, chat_id)"
+            f"INSERT INTO {table} ({key}, platform, chat_id, parts_sent, status, error,"
+            f" updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT ({key}, platform, chat_id)"
             " DO UPDATE SET parts_sent = excluded.parts_sent, status = excluded.status,"
             " error = excluded.error, updated_at = excluded.updated_at",
             (digest_id, platform, chat_id, parts_sent, status, error, stored_time(now)),
         )
+
+    async def received(self, digest_ids: Sequence[int]) -> list[tuple[str, str]]:
+        """The chats still subscribed that got all of one of these digests, in a stable order."""
+        if not digest_ids:
+            return []
+        marks = ", ".join("?" * len(digest_ids))
+        async with self._db.execute(
+            "SELECT DISTINCT d.platform, d.chat_id FROM deliveries d JOIN subscriptions s"
+            " ON s.platform = d.platform AND s.chat_id = d.chat_id"
+            f" WHERE d.digest_id IN ({marks}) AND d.status = 'delivered'"
+            " ORDER BY d.platform, d.chat_id",
+            tuple(digest_ids),
+        ) as cur:
+            return [(r["platform"], r["chat_id"]) for r in await cur.fetchall()]
 
     async def served_since(self, since: datetime, other_than: str) -> set[tuple[str, str]]:
         """Chats that got (some of) a scheduled digest of another schedule after `since`."""

@@ -41,6 +41,7 @@ def test_every_builtin_command_is_valid_everywhere_and_documented() -> None:
         "signal",
         "why",
         "digest",
+        "performance",
         "settings",
     ]
     assert all(c.help and len(c.help) <= 100 for c in registry)  # Discord's description limit

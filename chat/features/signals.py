@@ -6,6 +6,7 @@ import asyncio
 import re
 
 from chat.core import Context, why_reply
+from chat.record import why_outcome_line
 from chat.registry import Arg, Registry
 from chat.replies import (
     Card,
@@ -88,6 +89,15 @@ async def latest_explanation(ctx: Context, symbol: str) -> SignalRecord | None:
     )
 
 
+async def outcome_line(ctx: Context, record: SignalRecord) -> str:
+    """What became of `record` if it is the symbol's last recorded signal ("" for a card only
+    shown by /signal: nothing follows it)."""
+    recorded = await ctx.store.last_signal(record.symbol)
+    if recorded is None or SignalRecord.parse(recorded.payload).generated_at != record.generated_at:
+        return ""
+    return why_outcome_line(await ctx.store.outcome_of(recorded.id))
+
+
 def register(registry: Registry) -> None:
     @registry.command(
         "signal",
@@ -126,7 +136,7 @@ def register(registry: Registry) -> None:
                     f"No signal recorded for {symbol} yet. "
                     f"/signal {symbol} shows what the news says now."
                 )
-            return why_reply(record, ctx.now)
+            return why_reply(record, ctx.now, outcome=await outcome_line(ctx, record))
         payload = await ctx.state.last_shown(ctx.caller.platform, ctx.caller.chat_id)
         if payload is None:
             return refusal(

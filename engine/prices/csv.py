@@ -230,3 +230,15 @@ class CsvPriceProvider:
         )
         warnings = (bad_rows_note(path.name, data.bad_rows),) if data.bad_rows else ()
         return PriceSnapshot(quote, daily_bars(rows[:upto], now, self.calendar), warnings)
+
+    async def intraday_bars(self, symbol: str, start: datetime, end: datetime) -> list[Bar]:
+        """The file's intraday rows from `start` to `end` (what tells which level came first);
+        [] when it has none. A file that cannot be read raises PriceUnavailable."""
+        path = self.path_for(symbol)
+        if path is None or not path.is_file():
+            return []
+        try:
+            data = await asyncio.wait_for(asyncio.to_thread(self._load, path), self.timeout)
+        except (TimeoutError, CsvError, OSError, UnicodeDecodeError) as exc:
+            raise PriceUnavailable(symbol, f"cannot read {path.name}: {exc}") from None
+        return [b for b in data.bars if not b.daily and start <= b.ts <= end]

@@ -20,6 +20,7 @@ from engine.prices.failures import PriceUnavailable
 from engine.ticker import normalise_ticker, safe_ticker
 
 YAHOO = "Yahoo Finance"
+INTRADAY_DAYS = 55  # Yahoo keeps 5-minute bars for the last 60 days
 _CURL_NOISE = re.compile(
     r"^Failed to perform, |\s*See https://curl\.se/\S+ first for more details\.?"
 )
@@ -150,6 +151,36 @@ class YFinancePriceProvider:
             as_of, last = bars[-1].ts, bars[-1].close
         quote = make_quote(cleaned, last, as_of, now, self.calendar, self.max_age, self.name)
         return PriceSnapshot(quote=quote, bars=bars)
+
+    async def intraday_bars(self, symbol: str, start: datetime, end: datetime) -> list[Bar]:
+        """5-minute bars from `start` to `end` (regular hours), each stamped with its start;
+        [] when `start` is older than Yahoo keeps them (INTRADAY_DAYS). Errors raise
+        PriceUnavailable."""
+        require_aware(start)
+        cleaned = safe_ticker(symbol)
+        if cleaned is None or end - start > timedelta(days=INTRADAY_DAYS) or end <= start:
+            return []
+
+        def fetch() -> Any:
+            ticker = self._ticker(normalise_ticker(cleaned))
+            return ticker.history(
+                start=start, end=end, interval="5m", prepost=False, auto_adjust=False
+            )
+
+        try:
+            frame = await asyncio.wait_for(asyncio.to_thread(fetch), self.timeout)
+        except TimeoutError:
+            raise PriceUnavailable(cleaned, f"{YAHOO} timed out", unreachable=True) from None
+        except Exception as exc:
+            raise yahoo_failure(cleaned, exc) from None
+        if frame is None or len(frame) == 0:
+            return []
+        bars = []
+        for stamp, open_, high, low, close, volume in _frame_rows(frame):
+            moment = _aware(stamp)
+            if moment is not None and start <= moment <= end:
+                bars.append(Bar(moment, open_, high, low, close, volume))
+        return sorted(bars, key=lambda b: b.ts)
 
     def _daily_bars(self, symbol: str, frame: Any, now: datetime) -> list[Bar]:
         if frame is None or len(frame) == 0:

@@ -8,7 +8,8 @@ twice.
 
 `Store` is the engine's view of it, one class per group of tables sharing one connection: db.py
 (opening, transactions, migrations), articles.py, signals.py, digests.py (digests and their
-cards), sentiment_cache.py, runtime_state.py. The chat tables are chat/state.py's.
+cards), outcomes.py (what became of each signal), sentiment_cache.py, runtime_state.py. The chat
+tables are chat/state.py's.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from engine.models import PastSignal
 from engine.store.articles import Articles
 from engine.store.db import MIGRATIONS
 from engine.store.digests import Digests, RecordedSignal, StoredDigest
+from engine.store.outcomes import Outcomes, StoredOutcome, TrackedSignal
 from engine.store.runtime_state import RuntimeState
 from engine.store.sentiment_cache import SentimentCache
 from engine.store.signals import NewSignal
 
 
-class Store(Digests, Articles, SentimentCache, RuntimeState):
+class Store(Digests, Outcomes, Articles, SentimentCache, RuntimeState):
     """The store the engine uses: `await Store.open(path)` (or `async with` it), closed after."""
 
 
@@ -33,4 +35,6 @@ __all__ = [
     "RecordedSignal",
     "Store",
     "StoredDigest",
+    "StoredOutcome",
+    "TrackedSignal",
 ]

@@ -3,8 +3,8 @@
 `Database` opens it (after the file checks in store/file.py), holds its one connection and runs
 write transactions on it: this connection's lock first, then SQLite's (BEGIN IMMEDIATE), so two
 digests built at once never record the same signal twice. The queries of each group of tables
-build on it: engine/store/{articles,signals,digests,sentiment_cache,runtime_state}.py for the
-engine, chat/state.py for the chat tables.
+build on it: engine/store/{articles,signals,digests,sentiment_cache,runtime_state,outcomes}.py
+for the engine, chat/state.py for the chat tables.
 """
 
 from __future__ import annotations
@@ -130,6 +130,35 @@ MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL,
         updated_at TEXT NOT NULL
+    );
+    """,
+    # 5: what became of each recorded signal (written once, when it closes: outcomes.py), and
+    # each receiving chat's notification of it (read and written by chat/state.py)
+    """
+    CREATE TABLE outcomes (
+        signal_id INTEGER PRIMARY KEY REFERENCES signal_history(id),
+        status TEXT NOT NULL CHECK (status IN ('target', 'stop', 'expired', 'reversed')),
+        exit_price REAL NOT NULL,
+        exit_at TEXT NOT NULL,
+        r REAL,
+        best_r REAL,
+        worst_r REAL,
+        sessions INTEGER NOT NULL,
+        both_in_one_bar INTEGER NOT NULL DEFAULT 0,
+        went_right INTEGER NOT NULL,
+        bars TEXT NOT NULL CHECK (bars IN ('daily', 'intraday')),
+        resolved_at TEXT NOT NULL
+    );
+    CREATE INDEX outcomes_resolved ON outcomes(resolved_at);
+    CREATE TABLE outcome_notices (
+        signal_id INTEGER NOT NULL REFERENCES outcomes(signal_id),
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        parts_sent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'gone', 'failed')),
+        error TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (signal_id, platform, chat_id)
     );
     """,
 ]
