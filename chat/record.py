@@ -84,21 +84,19 @@ def _group_phrase(name: str, s: Summary) -> str:
 
 
 def _tickers(ts: Sequence[Trade]) -> tuple[list[str], list[str]]:
-    """Best and worst tickers by average R over their closed signals with levels."""
-    ranked = sorted(
-        ((sym, s) for sym, s in grouped(ts, lambda t: t.symbol).items() if s.avg_r is not None),
-        key=lambda pair: (-(pair[1].avg_r or 0.0), pair[0]),
+    """The best tickers (average R above 0) and the worst (0 and below), by average R over their
+    closed signals with levels, at most TICKERS_SHOWN each; a tie goes by symbol."""
+    ranked = [
+        (s.avg_r, sym, s.closed)
+        for sym, s in grouped(ts, lambda t: t.symbol).items()
+        if s.avg_r is not None
+    ]
+    best = sorted((p for p in ranked if p[0] > 0), key=lambda p: (-p[0], p[1]))
+    worst = sorted((p for p in ranked if p[0] <= 0), key=lambda p: (p[0], p[1]))
+    return (
+        [f"{sym} {r_phrase(r)} ({n})" for r, sym, n in best[:TICKERS_SHOWN]],
+        [f"{sym} {r_phrase(r)} ({n})" for r, sym, n in worst[:TICKERS_SHOWN]],
     )
-    best = ranked[:TICKERS_SHOWN]
-    worst = [p for p in reversed(ranked[TICKERS_SHOWN:])][:TICKERS_SHOWN]
-    if len(ranked) <= TICKERS_SHOWN:  # too few to split: the losers are the worst
-        best = [p for p in ranked if (p[1].avg_r or 0) > 0]
-        worst = [p for p in reversed(ranked) if (p[1].avg_r or 0) <= 0]
-
-    def phrase(pair: tuple[str, Summary]) -> str:
-        return f"{pair[0]} {r_phrase(pair[1].avg_r or 0.0)} ({pair[1].closed})"
-
-    return [phrase(p) for p in best], [phrase(p) for p in worst]
 
 
 def performance_text(ts: Sequence[Trade], period: Period, horizon: int) -> str:
