@@ -35,7 +35,7 @@ from engine.tracking import Resolution, resolve
 log = logging.getLogger(__name__)
 
 LAST_OUTCOMES = "last_outcomes"  # runtime state: the session close last resolved
-NOTIFY_FOR = timedelta(days=3)  # an outcome's notice is tried for this long after it resolved
+NOTIFY_FOR = timedelta(days=7)  # an outcome's notice is tried this long (a long weekend too)
 _LOOKAHEAD_DAYS = 15
 
 

@@ -13,6 +13,7 @@ without prices (an outage) leaves its signals open, and the resolution says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from engine.store import Store
 from engine.store.outcomes import BarKind, StoredOutcome, TrackedSignal
 
 log = logging.getLogger(__name__)
+CONCURRENCY = 4  # symbols priced at once
 RANGE_TOLERANCE = 1e-6  # relative: intraday bars must reach the daily bar's high and low
 
 
@@ -137,10 +139,25 @@ async def _intraday(
         return []
 
 
+async def _path_of(prices: PriceProvider, symbol: str, start: datetime, now: datetime) -> PricePath:
+    """The symbol's price path from `start`; PriceUnavailable when it has no daily bars."""
+    snap = await prices.snapshot(symbol, now)
+    intraday = await _intraday(prices, symbol, start, now)
+    return price_path(snap.bars, intraday, prices.calendar, now)
+
+
 async def resolve(
-    store: Store, prices: PriceProvider, now: datetime, *, horizon: int = DEFAULT_HORIZON
+    store: Store,
+    prices: PriceProvider,
+    now: datetime,
+    *,
+    horizon: int = DEFAULT_HORIZON,
+    concurrency: int = CONCURRENCY,
 ) -> Resolution:
-    """Follow every signal without an outcome up to `now`; record the ones that closed."""
+    """Follow every signal without an outcome up to `now`; record the ones that closed.
+
+    Symbols are priced `concurrency` at a time; once the source cannot be reached at all, the
+    symbols not asked yet are left open with that reason instead of each waiting its timeout."""
     rows = await store.tracked_signals()
     every = [sig for sig, _ in rows]
     pending: dict[str, list[TrackedSignal]] = defaultdict(list)
@@ -148,28 +165,36 @@ async def resolve(
         if stored is None:
             pending[sig.symbol].append(sig)
     result = Resolution()
-    for symbol, sigs in pending.items():
-        try:
-            snap = await prices.snapshot(symbol, now)
-        except PriceUnavailable as exc:
-            result.unpriced[symbol] = exc.reason
-            result.still_open += len(sigs)
-            continue
-        start = min(s.generated_at for s in sigs)
-        path = price_path(
-            snap.bars, await _intraday(prices, symbol, start, now), prices.calendar, now
-        )
+    gate = asyncio.Semaphore(concurrency)
+    down: list[str] = []  # why the source could not be reached, once it could not
+
+    async def one(symbol: str, sigs: list[TrackedSignal]) -> None:
+        async with gate:
+            try:
+                if down:
+                    raise PriceUnavailable(symbol, down[0], unreachable=True)
+                path = await _path_of(prices, symbol, min(s.generated_at for s in sigs), now)
+            except PriceUnavailable as exc:
+                if exc.unreachable and not down:
+                    down.append(exc.reason)
+                result.unpriced[symbol] = exc.reason
+                result.still_open += len(sigs)
+                return
         for sig in sigs:
             what = followed(sig)
+            reversal = reversal_of(sig, every)
             out = (
                 None
                 if what is None
-                else follow(what, path.steps, horizon=horizon, reversal=reversal_of(sig, every))
+                else follow(what, path.steps, horizon=horizon, reversal=reversal)
             )
             if out is None or not out.closed:
                 result.still_open += 1
-                continue
-            result.resolved.append((sig, out, path.kind_at(out.exit_at)))
+            else:
+                result.resolved.append((sig, out, path.kind_at(out.exit_at)))
+
+    await asyncio.gather(*(one(symbol, sigs) for symbol, sigs in pending.items()))
+    result.resolved.sort(key=lambda found: found[0].id)
     if result.resolved:
         result.recorded = await store.record_outcomes(
             [(sig.id, out, kind) for sig, out, kind in result.resolved], now

@@ -19,6 +19,7 @@ from bot.cli import main
 from bot.config import Config, parse_config
 from engine.errors import ConfigError
 from engine.market import MarketCalendar
+from engine.prices import PriceSnapshot, PriceUnavailable
 from engine.prices.csv import CsvPriceProvider
 from engine.prices.yahoo import YFinancePriceProvider
 from engine.store import Store
@@ -144,6 +145,29 @@ async def test_an_outage_leaves_signals_open_until_prices_come_back(
     down = await resolve(store, empty, NOW, horizon=5)
     assert down.resolved == [] and down.still_open == 10 and len(down.unpriced) == 9
     assert all(o is None for _, o in await store.tracked_signals())
+
+
+class Unreachable:
+    """A price source that is down: every request fails the way a timeout does."""
+
+    name = "down"
+
+    def __init__(self) -> None:
+        self.calendar = MarketCalendar()
+        self.asked: list[str] = []
+
+    async def snapshot(self, symbol: str, now: datetime) -> PriceSnapshot:
+        self.asked.append(symbol)
+        raise PriceUnavailable(symbol, "Yahoo Finance timed out after 10 s", unreachable=True)
+
+
+@pytest.mark.asyncio
+async def test_a_source_down_is_asked_once_not_once_per_symbol(world: World) -> None:
+    store, _, _ = world
+    down = Unreachable()
+    result = await resolve(store, down, NOW, horizon=5, concurrency=1)
+    assert len(down.asked) == 1 and result.still_open == 10 and len(result.unpriced) == 9
+    assert set(result.unpriced.values()) == {"Yahoo Finance timed out after 10 s"}
 
 
 # -- the command line ----------------------------------------------------------------------------
