@@ -89,6 +89,17 @@ def start(core: BotCore, clock: FixedClock, prices: CsvPriceProvider, cal: Marke
     return Bot(core, chats, scheduler, job, clock)
 
 
+async def after_the_close(world: World, calendar: MarketCalendar, **failing: int) -> Bot:
+    """A bot started on `world`, ticked at Wednesday's close + 30 min (the target was hit that
+    day); `failing`: chats whose next sends fail."""
+    core, clock, prices = world
+    bot = start(core, clock, prices, calendar)
+    bot.chats.failing.update(failing)
+    clock.set(AFTER_CLOSE)
+    await bot.scheduler.tick()
+    return bot
+
+
 @pytest.mark.asyncio
 async def test_the_outcome_reaches_each_receiving_chat_once(
     world: World, calendar: MarketCalendar
@@ -119,10 +130,7 @@ async def test_a_notice_that_failed_goes_out_after_a_restart(
     world: World, calendar: MarketCalendar
 ) -> None:
     core, clock, prices = world
-    bot = start(core, clock, prices, calendar)
-    bot.chats.failing["B"] = 1
-    clock.set(AFTER_CLOSE)
-    await bot.scheduler.tick()
+    bot = await after_the_close(world, calendar, B=1)
     assert bot.inbox("A") == NOTICE and "B" not in bot.chats.inbox
 
     clock.set(AFTER_CLOSE + timedelta(days=1))  # the next close, in a restarted bot
@@ -147,10 +155,8 @@ async def test_notify_false_resolves_but_tells_nobody(
 async def test_the_digest_ends_with_the_30_day_record(
     world: World, calendar: MarketCalendar
 ) -> None:
-    core, clock, prices = world
-    bot = start(core, clock, prices, calendar)
-    clock.set(AFTER_CLOSE)
-    await bot.scheduler.tick()
+    core, clock, _ = world
+    bot = await after_the_close(world, calendar)
     clock.set(datetime(2026, 3, 12, 15, 0, tzinfo=UTC))  # Thursday 08:00 in Phoenix
     [run] = await bot.scheduler.tick()
     assert run.digest is not None
@@ -171,9 +177,7 @@ async def test_why_shows_the_outcome_once_there_is_one(
     before = (await core.handle("why", "TSLA", ALICE)).plain_text
     assert before.startswith("Why BULLISH on TSLA") and "Outcome: open (still followed)" in before
 
-    bot = start(core, clock, prices, calendar)
-    clock.set(AFTER_CLOSE)
-    await bot.scheduler.tick()
+    await after_the_close(world, calendar)
     after = (await core.handle("why", "TSLA", ALICE)).plain_text
     assert after.endswith(
         "Outcome: hit its target 110.00 on 2026-03-11, +2.0R (2 sessions held; "
@@ -189,9 +193,7 @@ async def test_performance_through_the_registry(world: World, calendar: MarketCa
     assert nothing.ok and nothing.plain_text.startswith(
         "Record, all time: no closed signals yet (1 open).\nRules: "
     )
-    bot = start(core, clock, prices, calendar)
-    clock.set(AFTER_CLOSE)
-    await bot.scheduler.tick()
+    await after_the_close(world, calendar)
     reply = await core.handle("performance", "30d", ALICE)
     lines = reply.plain_text.splitlines()
     assert lines[0] == "Record, last 30 days: 1 signal, 1 closed, 0 open"
