@@ -25,7 +25,7 @@ from bot.console import render_digest, render_ticker_view, render_why
 from bot.logformat import configure_logging
 from bot.run import run_bot
 from bot.wiring import open_engine, open_store
-from chat.record import digest_record_line
+from chat.record import digest_record_line, why_outcome_line
 from engine.clock import Clock, FixedClock, OffsetClock, SystemClock
 from engine.errors import UserError
 from engine.pipeline import check_query
@@ -101,9 +101,7 @@ async def run_digest(
     sentiment: SentimentBackend | None = None,
 ) -> int:
     _require_sources(config, ticker_feeds_count=False)
-    async with open_engine(
-        config, clock=clock, read_only=dry_run, sentiment=sentiment
-    ) as engine:
+    async with open_engine(config, clock=clock, read_only=dry_run, sentiment=sentiment) as engine:
         digest = await engine.build_digest(dry_run=dry_run)
         record = await digest_record_line(engine.store, digest.generated_at)
     if as_json:
@@ -159,10 +157,13 @@ async def run_why(config: Config, clock: Clock, query: str) -> int:
         return 1
     async with await open_store(config, read_only=True) as store:  # never created nor written
         last = await store.last_signal(symbol)
+        outcome = None if last is None else await store.outcome_of(last.id)
     if last is None:
         out(f"No signal recorded for {symbol} yet.\n")
         return 1
-    out(render_why(SignalRecord.parse(last.payload), clock.now()))
+    out(
+        render_why(SignalRecord.parse(last.payload), clock.now()) + why_outcome_line(outcome) + "\n"
+    )
     return 0
 
 

@@ -8,7 +8,8 @@ Who received a signal: the chats that got all of a scheduled digest that had it,
 that carried it, and are still subscribed. Each chat's notice is recorded the moment the platform
 confirms it (the digest's way: StoreProgress, adapters.base.broadcast), so a restart sends only
 what is missing. Outcomes resolved by hand (`tradethehype outcomes update`) are told at the next
-run; a notice that failed is tried again then, for NOTIFY_FOR after its outcome.
+run; a notice that failed is tried again then, for NOTIFY_FOR after its outcome. An outcome whose
+exit is older than that (the first resolution of an older store) is recorded but not told.
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ class OutcomeJob:
         """Tell each receiving chat about the outcomes resolved lately; returns chats told."""
         told = 0
         for sig, stored in await self.store.resolved_since(now - NOTIFY_FOR):
+            exit_at = stored.outcome.exit_at
+            if exit_at is None or exit_at < now - NOTIFY_FOR:
+                continue  # old news (a store's first resolution after an upgrade): not told
             chats = await self.core.state.received(await self._digests_with(sig, stored))
             by_platform: dict[str, list[str]] = defaultdict(list)
             for platform, chat_id in chats:

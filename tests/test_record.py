@@ -221,6 +221,20 @@ def test_outcomes_update_twice_then_performance(
     assert report.rstrip().splitlines()[-1].startswith("Rules: each signal is followed")
 
 
+def test_why_on_the_command_line_tells_the_outcome(
+    world_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, before, _ = cli(capsys, "why", "TSLA", "--db", str(world_db), *AT)
+    assert code == 0 and before.endswith("\nOutcome: open (still followed)\n")
+    update = ["outcomes", "update", "--db", str(world_db), "--prices-csv", str(tmp_path / "prices")]
+    cli(capsys, *update, *AT)
+    code, after, _ = cli(capsys, "why", "TSLA", "--db", str(world_db), *AT)
+    assert code == 0 and after.endswith(
+        "\nOutcome: hit its target 110.00 on 2026-03-11, +2.0R (2 sessions held; "
+        "best +2.2R, worst -0.2R)\n"
+    )
+
+
 def test_performance_json_keys(
     world_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -140,6 +140,17 @@ async def test_a_notice_that_failed_goes_out_after_a_restart(
 
 
 @pytest.mark.asyncio
+async def test_an_old_outcome_resolved_late_is_recorded_but_not_told(
+    world: World, calendar: MarketCalendar
+) -> None:
+    core, clock, prices = world
+    bot = start(core, clock, prices, calendar)
+    clock.set(AFTER_CLOSE + timedelta(days=8))  # e.g. the first run after an upgrade
+    await bot.scheduler.tick()
+    assert await core.engine.store.resolved_since(SIGNAL_AT) and not bot.chats.inbox
+
+
+@pytest.mark.asyncio
 async def test_notify_false_resolves_but_tells_nobody(
     world: World, calendar: MarketCalendar
 ) -> None:
