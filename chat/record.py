@@ -8,7 +8,8 @@ row of zeros that would read like results. The digest's 30-day line is chat/repo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from chat.report import percent, r_phrase, record_line
 from chat.text import MARKET_TZ, money, plural
 from engine.errors import UserError
 from engine.outcomes import Outcome
-from engine.performance import Summary, Trade, confidence_bucket, grouped, summarise
+from engine.performance import Trade, confidence_bucket, grouped, summarise
 from engine.store import Store
 from engine.store.outcomes import StoredOutcome, TrackedSignal
 from engine.tracking import trades
@@ -76,11 +77,22 @@ async def digest_record_line(store: Store, as_of: datetime) -> str:
 # -- the performance report ------------------------------------------------------------------
 
 
-def _group_phrase(name: str, s: Summary) -> str:
-    if not s.closed:
-        return f"{name}: no closed signals yet ({s.open} open)"
-    avg = "" if s.avg_r is None else f", average {r_phrase(s.avg_r)}"
-    return f"{name}: {s.closed} closed{avg}"
+def _groups(ts: Sequence[Trade], key: Callable[[Trade], str], name: Callable[[str], str]) -> str:
+    """ "Bullish: 5 closed, average +0.7R · Bearish: 3 closed, average -0.7R over the 2 with
+    levels": a group's average R is over its closed signals with levels only, and says so."""
+    with_levels: dict[str, int] = defaultdict(int)
+    for t in ts:
+        with_levels[key(t)] += t.outcome.closed and t.outcome.r is not None
+    phrases = []
+    for group, s in grouped(ts, key).items():
+        if not s.closed:
+            phrases.append(f"{name(group)}: no closed signals yet ({s.open} open)")
+            continue
+        avg = "" if s.avg_r is None else f", average {r_phrase(s.avg_r)}"
+        if s.avg_r is not None and with_levels[group] < s.closed:
+            avg += f" over the {with_levels[group]} with levels"
+        phrases.append(f"{name(group)}: {s.closed} closed{avg}")
+    return " · ".join(phrases)
 
 
 def _tickers(ts: Sequence[Trade]) -> tuple[list[str], list[str]]:
@@ -124,10 +136,9 @@ def performance_text(ts: Sequence[Trade], period: Period, horizon: int) -> str:
     if plain:
         right = sum(bool(t.outcome.right) for t in plain)
         lines.append(f"Without levels (direction only): {right} of {len(plain)} moved their way")
-    by_dir = grouped(ts, lambda t: t.direction)
-    lines.append(" · ".join(_group_phrase(d.capitalize(), x) for d, x in by_dir.items()))
-    by_conf = grouped(ts, lambda t: confidence_bucket(t.confidence))
-    lines.append("By confidence: " + " · ".join(_group_phrase(b, x) for b, x in by_conf.items()))
+    lines.append(_groups(ts, lambda t: t.direction, str.capitalize))
+    by_confidence = _groups(ts, lambda t: confidence_bucket(t.confidence), str)
+    lines.append(f"By confidence: {by_confidence}")
     best, worst = _tickers(ts)
     if best:
         lines.append("Best: " + " · ".join(best))

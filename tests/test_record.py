@@ -217,7 +217,11 @@ def test_outcomes_update_twice_then_performance(
     assert report.startswith("Record, all time: 10 signals, 8 closed, 2 open\n")
     assert "Closed: target first 25% · stop first 25% · expired 38% · reversed 12%" in report
     assert "Without levels (direction only): 1 of 1 moved their way" in report
-    assert "By confidence: 60-70%" in report
+    assert (
+        "Bearish: 3 closed, average -0.7R over the 2 with levels · Bullish: 5 closed, "
+        "average +0.7R\n"
+    ) in report
+    assert "By confidence: 60-70%: 2 closed, average -0.3R · 80-90%: 6 closed" in report
     assert report.rstrip().splitlines()[-1].startswith("Rules: each signal is followed")
 
 
