@@ -32,7 +32,7 @@ from engine.store.outcomes import BarKind, StoredOutcome, TrackedSignal
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 4  # symbols priced at once
-RANGE_TOLERANCE = 1e-6  # relative: intraday bars must reach the daily bar's high and low
+RANGE_TOLERANCE = 1e-4  # relative (a cent at 100): intraday bars must reach the daily range
 
 
 @runtime_checkable
