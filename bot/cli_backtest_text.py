@@ -96,6 +96,7 @@ COLUMNS = (
     ("target", 7),
     ("stop", 6),
     ("expired", 8),
+    ("rev.", 5),
     ("avg R (95% CI)", 23),
     ("expect.", 8),
     ("PF", 6),
@@ -116,6 +117,7 @@ def _summary_row(name: str, s: Summary) -> str:
             _pct(s.target_first),
             _pct(s.stop_first),
             _pct(s.expired),
+            _pct(s.reversed),
             _avg_r(s),
             _num(s.expectancy_r),
             _num(s.profit_factor, signed=False),
@@ -162,9 +164,10 @@ def render_report(report: Report, *, digest_times: str) -> str:
 
 def _footnotes(report: Report) -> str:
     notes = [
-        "\nShares of closed trades; R = (exit - entry) / (entry - stop); expect. = expectancy "
-        "in R; PF = profit factor; hit = the close 1 or 5 sessions after the entry moved the "
-        "signal's way. Random direction: averaged over 50 seeded draws.\n"
+        "\nShares of closed trades (rev.: closed by an opposite signal). "
+        "R = (exit - entry) / (entry - stop).\n"
+        "expect. = expectancy in R; PF = profit factor; hit = the close 1 or 5 sessions after "
+        "the entry\nmoved the signal's way. Random direction: averaged over 50 seeded draws.\n"
     ]
     if report.summary.open:
         notes.append(f"{report.summary.open} signals still open at the data's end (not counted).\n")

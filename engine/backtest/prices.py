@@ -62,9 +62,10 @@ class ReplayPrices:
         return snap
 
     def take(self) -> list[Priced]:
-        """What was asked since the last call."""
+        """What was asked since the last call, by symbol (lookups run concurrently: their order
+        is not the same from one run to the next, and the random baseline must be)."""
         asked, self.asked = self.asked, []
-        return asked
+        return sorted(asked, key=lambda p: (p.at, p.symbol))
 
 
 @dataclass
