@@ -1,4 +1,4 @@
-"""The `tradethehype` command line: digest, signal, why, demo.
+"""The `tradethehype` command line: digest, signal, why, demo, backtest.
 
 Errors a user can cause print one line on stderr and exit with code 2; nothing is written then.
 """
