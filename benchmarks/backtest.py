@@ -1,7 +1,7 @@
 """The backtest on real history: `tradethehype backtest` over the stocknet tweets and prices.
 
     .venv/bin/python benchmarks/backtest.py [--data DIR] [--from 2014-01-01] [--to 2016-03-31]
-        [--backend lite|finbert] [--model PATH] [--out DIR]
+        [--backend lite|finbert] [--model PATH] [--max-age-hours H] [--out DIR]
 
 Runs the real command twice in a fresh score cache: a cold run (every tweet a digest reads is
 scored), then a warm run with other thresholds ([signals] min_score 0.4 instead of 0.3), whose
@@ -49,13 +49,15 @@ def run(args: list[str], env: dict[str, str], report: Path) -> tuple[float, floa
     return time.monotonic() - t0, usage.ru_maxrss / 1024, proc.returncode
 
 
-def config_file(folder: Path, name: str, backend: str, model: str | None, min_score: float) -> Path:
+def config_file(folder: Path, name: str, a: argparse.Namespace, min_score: float) -> Path:
     path = folder / name
-    sentiment = f'backend = "{backend}"\n'
-    if model:
-        key = "model" if backend == "finbert" else "lite_head"
-        sentiment += f'{key} = "{model}"\n'
-    path.write_text(f"[sentiment]\n{sentiment}\n[signals]\nmin_score = {min_score}\n")
+    text = f'[sentiment]\nbackend = "{a.backend}"\n'
+    if a.model:
+        text += f'{"model" if a.backend == "finbert" else "lite_head"} = "{a.model}"\n'
+    text += f"[signals]\nmin_score = {min_score}\n"
+    if a.max_age_hours:
+        text += f"[news]\nmax_age_hours = {a.max_age_hours}\n"
+    path.write_text(text)
     return path
 
 
@@ -82,6 +84,7 @@ def main() -> int:
     p.add_argument("--to", dest="last", default="2016-03-31")
     p.add_argument("--backend", default="lite", choices=("lite", "finbert"))
     p.add_argument("--model", help="finbert: a local model folder")
+    p.add_argument("--max-age-hours", type=float, help="[news] max_age_hours (default: 6)")
     p.add_argument("--out", type=Path, help="keep the JSON reports here (default: a temp dir)")
     a = p.parse_args()
     data = a.data or find_data()
@@ -100,7 +103,7 @@ def main() -> int:
         print(f"stocknet at {data}, {a.first} to {a.last}, backend {a.backend}; load now:")
         print(f"  {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
         for name, min_score in (("cold (empty score cache)", 0.3), ("warm, min_score 0.4", 0.4)):
-            config = config_file(out, f"{min_score}.toml", a.backend, a.model, min_score)
+            config = config_file(out, f"{min_score}.toml", a, min_score)
             report = out / f"report-{min_score}.json"
             seconds, rss, code = run([*common, "--config", str(config)], env, report)
             show(name, report, seconds, rss, code)
