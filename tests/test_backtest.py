@@ -154,3 +154,20 @@ async def test_scores_survive_the_throwaway_store(tmp_path: Path) -> None:
     assert labels == ["negative", "positive", "neutral"]
     assert again.inner.calls == [["new"]]  # type: ignore[attr-defined]
     assert again.loaded == 2 and "Apple" not in path.read_text()  # texts are not stored
+
+
+def test_the_entry_is_the_first_price_at_or_after_the_signal(tmp_path: Path) -> None:
+    series = History.load(write_prices(tmp_path / "prices"), MarketCalendar()).get("AAPL")
+    assert series is not None
+
+    def entry(hour: int, minute: int = 0, day: int = 3) -> tuple[float, str]:
+        found = series.first_at_or_after(datetime(2025, 3, day, hour, minute, tzinfo=UTC))
+        assert found is not None
+        return found[1], found[2].isoformat()
+
+    # 2025-03-03 (EST): the session runs 14:30-21:00 UTC; open 101, close 102; 3/4 opens at 102
+    assert entry(13, 30) == (101.0, "2025-03-03T14:30:00+00:00")  # before the open: the open
+    assert entry(14, 30) == (101.0, "2025-03-03T14:30:00+00:00")  # at the open: the open
+    assert entry(17) == (102.0, "2025-03-03T21:00:00+00:00")  # during it: its close
+    assert entry(22) == (102.0, "2025-03-04T14:30:00+00:00")  # after it: the next open
+    assert series.first_at_or_after(datetime(2025, 4, 1, tzinfo=UTC)) is None  # past the data
