@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import selectors
 import signal
 import subprocess
 import sys
@@ -164,7 +165,11 @@ def test_ctrl_c_stops_cleanly_with_what_was_measured(tmp_path: Path, score_cache
         assert proc.stderr is not None
         deadline = time.monotonic() + 120  # a bound on a wait, not an assertion on speed
         first = ""
+        ready = selectors.DefaultSelector()
+        ready.register(proc.stderr, selectors.EVENT_READ)
         while "1/10 days" not in first and time.monotonic() < deadline:
+            if not ready.select(timeout=1):
+                continue
             first = proc.stderr.readline()
             if not first and proc.poll() is not None:
                 break
