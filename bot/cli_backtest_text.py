@@ -74,6 +74,7 @@ def _pct(value: float | None) -> str:
 def _num(value: float | None, signed: bool = True) -> str:
     if value is None:
         return "-"
+    value = round(value, 2) + 0.0  # never "-0.00"
     return f"{value:+.2f}" if signed else f"{value:.2f}"
 
 
@@ -177,8 +178,10 @@ def _footnotes(report: Report) -> str:
     if unpriced:
         shown = ", ".join(f"{k} ({v})" for k, v in list(unpriced.items())[:12])
         more = f" and {len(unpriced) - 12} more" if len(unpriced) > 12 else ""
+        one = len(unpriced) == 1
+        tickers = "1 ticker" if one else f"{len(unpriced)} tickers"
         notes.append(
-            f"{len(unpriced)} tickers had no price file and were skipped "
+            f"{tickers} named by the news had no price file and {'was' if one else 'were'} skipped "
             f"(times asked): {shown}{more}.\n"
         )
     return "".join(notes)

@@ -87,8 +87,12 @@ def test_text_report_says_first_whether_it_beats_the_baselines(
     first, rest = text.split("\n", 1)
     assert first.startswith("The signals do NOT beat their baselines: average R +0.000")
     assert "always long" in first and "random direction" in first
-    assert "1 tickers had no price file and were skipped (times asked): MSFT (1)" in rest
+    assert (
+        "1 ticker named by the news had no price file and was skipped (times asked): MSFT (1)"
+        in rest
+    )
     assert "\nBy confidence\n90-100%" in rest
+    assert "-0.00" not in rest  # an average of exactly 0 R is "+0.00"
     # the scores are kept for the next run, under the model's identity
     assert list((score_cache / "backtest-scores").glob("keyword-*.json"))
 
