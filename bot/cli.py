@@ -1,4 +1,4 @@
-"""The `tradethehype` command line: digest, signal, why, demo.
+"""The `tradethehype` command line: digest, signal, why, demo, backtest.
 
 Errors a user can cause print one line on stderr and exit with code 2; nothing is written then.
 """
@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from bot import cli_ops, cli_outcomes, cli_sentiment, cli_symbols
+from bot import cli_backtest, cli_ops, cli_outcomes, cli_sentiment, cli_symbols
 from bot.cli_common import add_at, add_common, clock_for, config_for, out, parse_at
 from bot.config import Config, load_config, with_overrides
 from bot.console import render_digest, render_ticker_view, render_why
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for ext in EXTENSIONS:
         ext.add_parsers(sub)
+    cli_backtest.add_parser(sub)
     return parser
 
 
@@ -218,6 +219,8 @@ async def _dispatch(args: argparse.Namespace, sentiment: SentimentBackend | None
         code = await ext.dispatch(args)
         if code is not None:
             return code
+    if args.command == "backtest":
+        return await cli_backtest.run_backtest(args, sentiment)
     if args.command == "demo":  # a config only when named: `make demo` always shows the same
         return await run_demo(args.json, load_config(args.config) if args.config else None)
     config = config_for(args)

@@ -1,6 +1,9 @@
 """Prices replayed from CSV files: `CsvPriceProvider`, and the file format it reads.
 
-The format: `timestamp,open,high,low,close,volume`, one bar per row.
+The format: `timestamp,open,high,low,close,volume`, one bar per row. Headers are read by name,
+in any case and order, so exported files work as they are: `Date` (or `Datetime`) may stand for
+`timestamp`, `volume` may be missing, other columns (Yahoo's `Adj Close`) are ignored, and a row
+whose prices are `null` (how Yahoo writes a day it has no data for) is skipped without a note.
 
 A timestamp is a plain date (a daily bar, valid at that session's close) or an ISO-8601 time
 with a UTC offset (an intraday price). Prices must be positive numbers, volume empty or 0 and up.
@@ -25,6 +28,36 @@ from engine.prices.failures import PriceUnavailable
 from engine.ticker import safe_ticker
 
 HEADER = ["timestamp", "open", "high", "low", "close", "volume"]
+TIME_NAMES = ("timestamp", "date", "datetime")  # the first column found of these is the time
+NULL = "null"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each field is in a file's rows (volume: None when the file has no such column)."""
+
+    time: int
+    prices: tuple[int, int, int, int]  # open, high, low, close
+    volume: int | None
+    width: int
+
+
+def read_header(header: list[str] | None) -> Columns:
+    """The columns of a price file from its header; CsvError naming what is missing."""
+    names = [h.strip().lower() for h in header or []]
+    if header is not None:
+        names[0] = names[0].removeprefix("\ufeff")  # a byte-order mark from a spreadsheet
+    found = {name: i for i, name in reversed(list(enumerate(names)))}
+    time_at = next((found[n] for n in TIME_NAMES if n in found), None)
+    missing = [n for n in HEADER[1:5] if n not in found]
+    if time_at is None or missing:
+        what = ", ".join((["timestamp (or date)"] if time_at is None else []) + missing)
+        raise CsvError(
+            f"header must be {','.join(HEADER)} (any case and order, Date for timestamp, "
+            f"volume optional, other columns ignored): no {what} column"
+        )
+    prices = (found["open"], found["high"], found["low"], found["close"])
+    return Columns(time_at, prices, found.get("volume"), len(names))
 
 
 class CsvError(Exception):
@@ -60,16 +93,16 @@ def parse_csv(path: Path, calendar: MarketCalendar) -> CsvData:
     data = CsvData([], [])
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header] != HEADER:
-            raise CsvError(f"header must be {','.join(HEADER)}")
+        columns = read_header(next(reader, None))
         for line_no, row in enumerate(reader, start=2):
             if not row or all(not cell.strip() for cell in row):
                 continue
             try:
-                if len(row) != len(HEADER):
-                    raise CsvError(f"expected 6 columns, got {len(row)}")
-                data.bars.append(_parse_row(row, calendar))
+                if len(row) != columns.width:
+                    raise CsvError(f"expected {columns.width} columns, got {len(row)}")
+                if any(row[i].strip().lower() == NULL for i in columns.prices):
+                    continue
+                data.bars.append(_parse_row(row, columns, calendar))
             except CsvError as exc:
                 data.bad_rows.append(f"line {line_no}: {exc}")
     data.bars.sort(key=lambda b: (b.ts, b.daily))
@@ -85,8 +118,8 @@ def bad_rows_note(name: str, bad_rows: list[str]) -> str:
     return f"{name}: skipped {len(bad_rows)} bad rows, the first {first}"
 
 
-def _parse_row(row: list[str], calendar: MarketCalendar) -> Bar:
-    stamp = row[0].strip()
+def _parse_row(row: list[str], columns: Columns, calendar: MarketCalendar) -> Bar:
+    stamp = row[columns.time].strip()
     daily = len(stamp) == 10
     if daily:
         try:
@@ -105,9 +138,11 @@ def _parse_row(row: list[str], calendar: MarketCalendar) -> Bar:
         if ts.tzinfo is None:
             raise CsvError(f"timestamp {stamp!r} has no UTC offset")
     open_, high, low, close = (
-        _parse_float(row[i], name) for i, name in enumerate(HEADER[1:5], start=1)
+        _parse_float(row[i], name) for i, name in zip(columns.prices, HEADER[1:5], strict=True)
     )
-    volume = _parse_float(row[5], "volume", volume=True)
+    volume = 0.0
+    if columns.volume is not None:
+        volume = _parse_float(row[columns.volume], "volume", volume=True)
     return Bar(ts=ts, open=open_, high=high, low=low, close=close, volume=volume, daily=daily)
 
 
@@ -156,7 +191,8 @@ def daily_bars(rows: Iterable[Bar], now: datetime, calendar: MarketCalendar) -> 
 
 
 class CsvPriceProvider:
-    """Replays prices from `folder/SYMBOL.csv` (header `timestamp,open,high,low,close,volume`).
+    """Replays prices from `folder/SYMBOL.csv` (header `timestamp,open,high,low,close,volume`,
+    read by name: see the module's docstring).
 
     A timestamp is either a plain date (a daily bar, valid at that session's close, early
     closes included) or an ISO-8601 time with a UTC offset (an intraday price, valid at that
