@@ -101,6 +101,13 @@ class TickersConfig:
 
 
 @dataclass(frozen=True)
+class ChartsConfig:
+    enabled: bool = True
+    in_digest: int = 3  # the digest's strongest signals that get their chart; 0: none
+    palette: str = "light"
+
+
+@dataclass(frozen=True)
 class Config:
     news: NewsConfig = field(default_factory=NewsConfig)
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
@@ -112,6 +119,7 @@ class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     tickers: TickersConfig = field(default_factory=TickersConfig)
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
     source: str = "built-in defaults"  # where the values came from, for messages
 
 
@@ -119,6 +127,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("sentiment", "backend"): ("finbert", "lite"),
     ("sentiment", "runtime"): ("auto", "torch", "onnx"),
     ("prices", "provider"): ("yfinance", "csv"),
+    ("charts", "palette"): ("light", "dark"),
 }
 
 
@@ -162,6 +171,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("digest", "grace_minutes"): Limit(0, 1440, low_open=True),
     ("digest", "delivery_concurrency"): Limit(1, 100),
     ("tickers", "timeout_seconds"): Limit(0, 600, low_open=True),
+    ("charts", "in_digest"): Limit(0, 10),
 }
 
 
@@ -327,6 +337,7 @@ def with_overrides(config: Config, **sections: dict[str, Any]) -> Config:
 
 __all__ = [
     "BotConfig",
+    "ChartsConfig",
     "Config",
     "DigestConfig",
     "TelegramConfig",

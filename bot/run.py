@@ -19,6 +19,7 @@ from bot.logsafe import redact_logs
 from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
 from chat import BotCore, BotSettings, build_registry
+from chat.charts import ChartSettings
 from chat.schedule import Planner
 from engine.clock import Clock
 from engine.errors import UserError
@@ -66,6 +67,9 @@ def bot_settings(config: Config) -> BotSettings:
         timezone=config.digest.timezone,
         digest_times=tuple(config.digest.times),
         trading_days_only=config.digest.trading_days_only,
+        charts=ChartSettings(
+            config.charts.enabled, config.charts.in_digest, config.charts.palette
+        ),
     )
 
 

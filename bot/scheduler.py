@@ -255,7 +255,8 @@ class DigestScheduler:
             if digest is None:
                 return run
         run.digest = digest
-        reply = digest_reply(DigestRecord.parse(digest.payload), slot.schedule.zone)
+        record = DigestRecord.parse(digest.payload)
+        reply = await self.core.charts.digest(digest_reply(record, slot.schedule.zone), record)
         by_platform: dict[str, list[str]] = defaultdict(list)
         for platform, chat_id in recipients:
             by_platform[platform].append(chat_id)

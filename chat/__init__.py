@@ -5,10 +5,10 @@ chat tables in the store: subscriptions, last card shown, deliveries, chat times
 from __future__ import annotations
 
 from chat.core import BotCore, BotSettings, Caller, Context
-from chat.features import basics, digests, settings, signals, subscriptions
+from chat.features import basics, chart, digests, settings, signals, subscriptions
 from chat.registry import Access, Arg, ChatKind, Command, Registry
 
-FEATURES = (basics, subscriptions, signals, digests, settings)
+FEATURES = (basics, subscriptions, signals, chart, digests, settings)
 
 
 def build_registry() -> Registry:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chat.charts import Charts, ChartSettings
 from chat.registry import Access, ChatKind, Command, Registry
 from chat.replies import (
     SUBSCRIBE_ACTION,
@@ -74,6 +75,7 @@ class BotSettings:
     timezone: str = "America/Phoenix"  # of the digest times; what "today" means for /digest
     digest_times: tuple[str, ...] = ("06:30",)
     trading_days_only: bool = True
+    charts: ChartSettings = field(default_factory=ChartSettings)
 
 
 class RateLimiter:
@@ -133,6 +135,7 @@ class BotCore:
         self.state = ChatState(engine.store)  # the chat tables, in the engine's store
         self.settings = settings or BotSettings()
         self.limiter = RateLimiter(self.settings.rate_limit_per_minute, engine.clock)
+        self.charts = Charts(engine.prices, self.settings.charts)  # each signal's chart, once
         self.default_schedule = Schedule(
             tuple(parse_time(t) for t in self.settings.digest_times), self.settings.timezone
         )
@@ -250,7 +253,8 @@ class BotCore:
         async with self._digest_lock:  # two /digest at once build one preview
             stored = await self.engine.store.latest_digest(since=midnight, schedule=schedule.key)
             if stored is not None:
-                return digest_reply(DigestRecord.parse(stored.payload), zone)
+                record = DigestRecord.parse(stored.payload)
+                return await self.charts.digest(digest_reply(record, zone), record)
             preview = await self._preview_record()
         note = (
             "Preview: not recorded, and signals in it may come again in the scheduled digest "
@@ -258,7 +262,7 @@ class BotCore:
             + (", trading days" if self.settings.trading_days_only else "")
             + ")."
         )
-        return digest_reply(preview, zone, note=note)
+        return await self.charts.digest(digest_reply(preview, zone, note=note), preview)
 
     async def _preview_record(self) -> DigestRecord:
         now = self.engine.clock.now()
