@@ -107,8 +107,8 @@ def signal_figure(spec: ChartSpec, bars: Sequence[Bar], pal: Palette) -> Figure:
     shown = bars[-SESSIONS:]
     start = len(bars) - len(shown)
     fig = new_figure(pal)
-    ax = fig.add_axes((0.12, 0.30, 0.68, 0.55))
-    vol = fig.add_axes((0.12, 0.08, 0.68, 0.18), sharex=ax)
+    ax = fig.add_axes((0.145, 0.30, 0.655, 0.55))
+    vol = fig.add_axes((0.145, 0.08, 0.655, 0.18), sharex=ax)
     for a in (ax, vol):
         style_axes(a, pal)
     n = len(shown)

@@ -31,7 +31,7 @@ def equity_figure(rs: Sequence[float], pal: Palette, title: str = "") -> Figure:
     curve = np.concatenate(([0.0], np.cumsum(rs)))
     x = np.arange(len(curve))
     fig = new_figure(pal)
-    ax = fig.add_axes((0.12, 0.10, 0.83, 0.72))
+    ax = fig.add_axes((0.12, 0.15, 0.83, 0.67))
     style_axes(ax, pal)
     ax.axhline(0, color=pal.muted, linewidth=0.9)
     ax.plot(x, curve, color=pal.entry, linewidth=1.6, gid="equity")

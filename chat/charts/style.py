@@ -81,9 +81,10 @@ def price_text(value: float) -> str:
     size = abs(value)
     if size >= 10_000:
         return f"{value:,.0f}"
-    if size >= 1:
+    if size >= 1 or size == 0:
         return f"{value:,.2f}"
-    return f"{value:.4g}"
+    decimals = min(-math.floor(math.log10(size)) + 2, 10)  # three significant digits
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def tick_text(value: float, step: float) -> str:
