@@ -127,3 +127,31 @@ async def test_a_digest_to_many_chats_renders_each_chart_once(bot: Bot) -> None:
         assert bot.tg.to(chat)[0].visible.startswith("TradeTheHype digest")
     # the same chart bytes went to every chat: one render, kept by its card
     assert len({s.photo for s in bot.tg.sent if s.photo is not None}) == 3
+
+
+# -- tradethehype chart --------------------------------------------------------------------------
+
+SAMPLE_PRICES = Path(__file__).resolve().parents[1] / "bot" / "sample" / "prices"
+
+
+def test_the_chart_command_writes_the_png(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no config.toml: the defaults, a store that does not exist
+    args = ["--prices-csv", str(SAMPLE_PRICES), "--at", "2026-11-20T15:30:00Z"]
+    assert main(["chart", "$tsla", *args]) == 0
+    png = (tmp_path / "TSLA.png").read_bytes()
+    assert png.startswith(PNG) and capsys.readouterr().out.startswith("Wrote TSLA.png (")
+    assert main(["chart", "Tesla", "-o", "t.png", "--palette", "dark", *args]) == 0
+    assert (tmp_path / "t.png").read_bytes().startswith(PNG)
+    for ticker, error in (
+        ("ZZZZQX", "unknown ticker or company 'ZZZZQX'"),
+        ("MSFT", "no prices for MSFT to chart: no price file MSFT.csv"),
+    ):
+        assert main(["chart", ticker, *args]) == 2
+        assert capsys.readouterr().err == f"tradethehype: error: {error}\n"
+    assert main(["chart", "TSLA", "-o", "nowhere/t.png", *args]) == 2
+    assert capsys.readouterr().err == "tradethehype: error: -o: the folder nowhere does not exist\n"
+    assert not (tmp_path / "tradethehype.db").exists()  # nothing created

@@ -14,9 +14,9 @@ import pytest
 from matplotlib.colors import to_rgb
 from support.chartdata import AT, bars, spec
 
-from chat.charts import Charts, ChartSettings, ChartSpec, ChartUnavailable, render_equity
+from chat.charts import Charts, ChartSettings, ChartSpec, ChartUnavailable
 from chat.charts.draw import SESSIONS, render_signal, signal_figure
-from chat.charts.equity import deepest_drawdown, equity_figure
+from chat.charts.equity import deepest_drawdown, equity_figure, render_equity
 from chat.charts.style import LIGHT, price_text
 from chat.replies import Card
 from engine.market import MarketCalendar

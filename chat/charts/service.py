@@ -11,6 +11,8 @@ one chart share one render, and a chart is never attached to another signal's ca
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import functools
 import logging
 import re
 from collections import OrderedDict
@@ -18,7 +20,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from chat.charts.draw import render_signal
 from chat.charts.spec import ChartSpec, ChartUnavailable
 from chat.replies import Card, Image, Reply
 from engine.models import Bar
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Renderer = Callable[[ChartSpec, Sequence[Bar], str], bytes]
 _UNSAFE = re.compile(r"[^A-Za-z0-9.=^-]")
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,39 @@ def alt_text(spec: ChartSpec, sessions: int) -> str:
     return f"{spec.symbol} daily chart, last {sessions} sessions, {what}{levels}"
 
 
+def _render_signal(spec: ChartSpec, bars: Sequence[Bar], palette: str) -> bytes:
+    """draw.render_signal, imported on first use: a bot that makes no chart never loads
+    matplotlib (about 30 MB more than the bot's own numpy)."""
+    from chat.charts.draw import render_signal
+
+    _return_big_buffers()
+    return render_signal(spec, bars, palette)
+
+
+@functools.cache
+def _return_big_buffers() -> None:
+    """Ask glibc to give every block of 256 KB and more (a chart's 2 MB canvas, its PNG) straight
+    back to the system when freed: by default it raises that threshold after the first such free
+    and keeps the canvases in its heap, about 15 MB more for the life of the process (see
+    docs/benchmarks.md). Best effort: nothing happens off glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 256 * 1024)
+    except (OSError, AttributeError):
+        pass
+
+
 class Charts:
     def __init__(
         self,
         prices: PriceProvider,
         settings: ChartSettings | None = None,
         *,
-        render: Renderer = render_signal,
+        render: Renderer | None = None,
         keep: int = 64,
     ) -> None:
         self.prices = prices
         self.settings = settings or ChartSettings()
-        self._render = render
+        self._render = render or _render_signal
         self._keep = keep
         self._made: OrderedDict[str, Image] = OrderedDict()
         self._pending: dict[str, asyncio.Future[Image]] = {}

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from chat.charts import ChartSpec, ChartUnavailable
 from chat.core import Context
-from chat.features.signals import tickers_in, view_card
-from chat.registry import Arg, Registry
+from chat.features.signals import TICKERS, tickers_in, view_card
+from chat.registry import Registry
 from chat.replies import Reply, refusal
 from engine.errors import UnknownTicker
 
@@ -18,7 +18,7 @@ def register(registry: Registry) -> None:
     @registry.command(
         "chart",
         "a ticker's chart: three months of prices with its signal's levels and headlines",
-        args=(Arg("ticker", "ticker or company name, e.g. TSLA or Tesla", True, True),),
+        args=(TICKERS,),
         rate_limited=True,
         slow=True,
     )

@@ -24,6 +24,7 @@ from engine.records import ArticleRecord, Failure, SignalRecord, latest
 
 USAGE = "Usage: /signal TICKER, e.g. /signal TSLA, /signal $AAPL or /signal Tesla"
 _SPLIT = re.compile(r"[,\s]+")
+TICKERS = Arg("ticker", "ticker or company name, e.g. TSLA or Tesla", True, True)
 
 
 def tickers_in(ctx: Context) -> list[tuple[str, str]]:
@@ -100,7 +101,7 @@ def register(registry: Registry) -> None:
     @registry.command(
         "signal",
         "price, levels and the headlines behind one or more tickers",
-        args=(Arg("ticker", "ticker or company name, e.g. TSLA or Tesla", True, True),),
+        args=(TICKERS,),
         rate_limited=True,
         slow=True,
     )
