@@ -147,6 +147,16 @@ def test_the_equity_curve_is_the_running_sum_of_r() -> None:
     assert png_size(render_equity(rs, "dark")) == (800, 640)
 
 
+@pytest.mark.asyncio
+async def test_charts_draws_the_equity_curve_in_its_thread() -> None:
+    charts = Charts(Prices(), ChartSettings(palette="dark"))
+    image = await charts.equity([1.0, -1.0, 2.5], "record.png", "Last 30 days")
+    assert png_size(image.png) == (800, 640) and image.name == "record.png"
+    assert image.alt == "equity curve in R of 3 closed signals"
+    with pytest.raises(ChartUnavailable):
+        await charts.equity([], "record.png")
+
+
 def test_an_equity_curve_of_nothing_is_one_line() -> None:
     with pytest.raises(ChartUnavailable, match="no closed signals yet"):
         render_equity([float("nan")])

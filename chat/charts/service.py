@@ -147,6 +147,20 @@ class Charts:
             raise ChartUnavailable(f"no daily prices for {spec.symbol} to chart")
         return snap.bars, spec if spec.quote is not None else replace(spec, quote=snap.quote)
 
+    async def equity(self, r_multiples: Sequence[float], name: str, title: str = "") -> Image:
+        """The record as an equity curve in R (outcomes in time order), drawn in the chart
+        thread; raises ChartUnavailable with one line when there is no outcome."""
+        from chat.charts.equity import render_equity
+
+        _return_big_buffers()
+        loop = asyncio.get_running_loop()
+        rs = list(r_multiples)
+        png = await loop.run_in_executor(
+            self._worker, render_equity, rs, self.settings.palette, title
+        )
+        self.renders += 1
+        return Image(png, f"equity curve in R of {len(rs)} closed signals", name)
+
     async def attach(self, card: Card, spec: ChartSpec) -> Card:
         """`card` with its chart; the card as it was when charts are off or none can be made."""
         if not self.enabled:
