@@ -46,6 +46,10 @@ FROM runtime AS model-1
 ENV XDG_CACHE_HOME=/data/.cache
 
 FROM model-${SKIP_MODEL}
+# matplotlib's font list, built now so the bot's first chart does not scan the system's fonts;
+# owned by the bot's user (matplotlib rebuilds it elsewhere on every start if it cannot write).
+ENV MPLCONFIGDIR=/opt/mplconfig
+RUN python -c "import matplotlib.font_manager" && chown -R tth:tth /opt/mplconfig
 USER tth
 # `health` exits 1 when unhealthy and 2 for a bad config; Docker documents only 0 and 1
 HEALTHCHECK --interval=60s --timeout=20s --start-period=120s CMD tradethehype health || exit 1

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from bot import cli_backtest, cli_ops, cli_outcomes, cli_sentiment, cli_symbols
+from bot import cli_backtest, cli_chart, cli_ops, cli_outcomes, cli_sentiment, cli_symbols
 from bot.cli_common import add_at, add_common, clock_for, config_for, out, parse_at
 from bot.config import Config, load_config, with_overrides
 from bot.console import render_digest, render_ticker_view, render_why
@@ -39,7 +39,7 @@ log = logging.getLogger("tradethehype")
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
 # feature modules that add their own subcommands: add_parsers(sub) and dispatch(args) -> int | None
-EXTENSIONS = (cli_sentiment, cli_symbols, cli_ops, cli_outcomes)
+EXTENSIONS = (cli_sentiment, cli_symbols, cli_ops, cli_outcomes, cli_chart)
 DEMO_AT = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # a Friday, 10:30 in New York
 
 

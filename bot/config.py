@@ -108,6 +108,13 @@ class TickersConfig:
 
 
 @dataclass(frozen=True)
+class ChartsConfig:
+    enabled: bool = True
+    in_digest: int = 3  # the digest's strongest signals that get their chart; 0: none
+    palette: str = "light"
+
+
+@dataclass(frozen=True)
 class Config:
     news: NewsConfig = field(default_factory=NewsConfig)
     sentiment: SentimentConfig = field(default_factory=SentimentConfig)
@@ -120,6 +127,7 @@ class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     tickers: TickersConfig = field(default_factory=TickersConfig)
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
     source: str = "built-in defaults"  # where the values came from, for messages
 
 
@@ -127,6 +135,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("sentiment", "backend"): ("finbert", "lite"),
     ("sentiment", "runtime"): ("auto", "torch", "onnx"),
     ("prices", "provider"): ("yfinance", "csv"),
+    ("charts", "palette"): ("light", "dark"),
 }
 
 
@@ -172,6 +181,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("outcomes", "horizon_sessions"): Limit(1, 60),
     ("outcomes", "resolve_after_close_minutes"): Limit(0, 480),
     ("tickers", "timeout_seconds"): Limit(0, 600, low_open=True),
+    ("charts", "in_digest"): Limit(0, 10),
 }
 
 
@@ -337,6 +347,7 @@ def with_overrides(config: Config, **sections: dict[str, Any]) -> Config:
 
 __all__ = [
     "BotConfig",
+    "ChartsConfig",
     "Config",
     "DigestConfig",
     "TelegramConfig",

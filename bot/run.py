@@ -21,6 +21,7 @@ from bot.outcomes_job import OutcomeJob
 from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
 from chat import BotCore, BotSettings, build_registry
+from chat.charts import ChartSettings
 from chat.schedule import Planner
 from engine.clock import Clock
 from engine.errors import UserError
@@ -69,6 +70,9 @@ def bot_settings(config: Config) -> BotSettings:
         digest_times=tuple(config.digest.times),
         trading_days_only=config.digest.trading_days_only,
         horizon_sessions=config.outcomes.horizon_sessions,
+        charts=ChartSettings(
+            config.charts.enabled, config.charts.in_digest, config.charts.palette
+        ),
     )
 
 

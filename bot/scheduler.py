@@ -283,10 +283,14 @@ class DigestScheduler:
             if digest is None:
                 return run
         run.digest = digest
-        reply = digest_reply(
-            DigestRecord.parse(digest.payload),
-            slot.schedule.zone,
-            record_line=await digest_record_line(self.store, digest.created_at),
+        record = DigestRecord.parse(digest.payload)
+        reply = await self.core.charts.digest(
+            digest_reply(
+                record,
+                slot.schedule.zone,
+                record_line=await digest_record_line(self.store, digest.created_at),
+            ),
+            record,
         )
         by_platform: dict[str, list[str]] = defaultdict(list)
         for platform, chat_id in recipients:

@@ -5,10 +5,18 @@ chat tables in the store: subscriptions, last card shown, deliveries, chat times
 from __future__ import annotations
 
 from chat.core import BotCore, BotSettings, Caller, Context
-from chat.features import basics, digests, performance, settings, signals, subscriptions
+from chat.features import (
+    basics,
+    chart,
+    digests,
+    performance,
+    settings,
+    signals,
+    subscriptions,
+)
 from chat.registry import Access, Arg, ChatKind, Command, Registry
 
-FEATURES = (basics, subscriptions, signals, digests, performance, settings)
+FEATURES = (basics, subscriptions, signals, chart, digests, performance, settings)
 
 
 def build_registry() -> Registry:

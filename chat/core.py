@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chat.charts import Charts, ChartSettings
 from chat.record import digest_record_line
 from chat.registry import Access, ChatKind, Command, Registry
 from chat.replies import (
@@ -76,6 +77,7 @@ class BotSettings:
     digest_times: tuple[str, ...] = ("06:30",)
     trading_days_only: bool = True
     horizon_sessions: int = 5  # [outcomes]: what /performance's rules line says
+    charts: ChartSettings = field(default_factory=ChartSettings)
 
 
 class RateLimiter:
@@ -135,6 +137,7 @@ class BotCore:
         self.state = ChatState(engine.store)  # the chat tables, in the engine's store
         self.settings = settings or BotSettings()
         self.limiter = RateLimiter(self.settings.rate_limit_per_minute, engine.clock)
+        self.charts = Charts(engine.prices, self.settings.charts)  # each signal's chart, once
         self.default_schedule = Schedule(
             tuple(parse_time(t) for t in self.settings.digest_times), self.settings.timezone
         )
@@ -252,8 +255,10 @@ class BotCore:
         async with self._digest_lock:  # two /digest at once build one preview
             stored = await self.engine.store.latest_digest(since=midnight, schedule=schedule.key)
             if stored is not None:
-                record = await digest_record_line(self.engine.store, stored.created_at)
-                return digest_reply(DigestRecord.parse(stored.payload), zone, record_line=record)
+                record = DigestRecord.parse(stored.payload)
+                line = await digest_record_line(self.engine.store, stored.created_at)
+                reply = digest_reply(record, zone, record_line=line)
+                return await self.charts.digest(reply, record)
             preview = await self._preview_record()
         note = (
             "Preview: not recorded, and signals in it may come again in the scheduled digest "
@@ -261,8 +266,9 @@ class BotCore:
             + (", trading days" if self.settings.trading_days_only else "")
             + ")."
         )
-        record = await digest_record_line(self.engine.store, preview.digest.generated_at)
-        return digest_reply(preview, zone, note=note, record_line=record)
+        line = await digest_record_line(self.engine.store, preview.digest.generated_at)
+        reply = digest_reply(preview, zone, note=note, record_line=line)
+        return await self.charts.digest(reply, preview)
 
     async def _preview_record(self) -> DigestRecord:
         now = self.engine.clock.now()

@@ -2,13 +2,14 @@
 
 A reply is a sequence of blocks (text or signal cards) plus buttons. Adapters render the blocks in
 their own markup (Telegram HTML, Discord embeds, the terminal), escaping every string, and may
-split a long reply between blocks, never inside one.
+split a long reply between blocks, never inside one. A card may carry its chart (`Image`): a
+photo on Telegram, an attachment shown inside the card's embed on Discord.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -46,6 +47,15 @@ class Button:
 
     label: str
     action: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """A PNG shown with a card; `name` is a file name unique to its signal ("TSLA-42.png")."""
+
+    png: bytes = field(repr=False)
+    alt: str  # what it shows, in words (Discord's attachment description, logs, the console)
+    name: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Card:
     note: str = ""  # the reason when there is no signal; cooldown / reversal remarks otherwise
     reversal: bool = False
     card_id: int | None = None  # stored explanation, what the Why? button shows
+    chart: Image | None = None  # the signal's chart, shown with the card
 
     @property
     def title(self) -> str:
@@ -165,6 +176,8 @@ def render_plain(block: Block) -> str:
         lines.append(f"- {h.title} ({h.source}, {h.age}; {label_phrase(h.label, h.score)})")
     if block.more_headlines:
         lines.append(f"- {more_line(block.more_headlines)}")
+    if block.chart is not None:
+        lines.append(f"[chart: {block.chart.alt}]")
     return "\n".join(lines)
 
 

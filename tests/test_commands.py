@@ -40,6 +40,7 @@ def test_every_builtin_command_is_valid_everywhere_and_documented() -> None:
         "unsubscribe",
         "signal",
         "why",
+        "chart",
         "digest",
         "performance",
         "settings",

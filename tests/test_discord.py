@@ -223,6 +223,22 @@ async def test_no_fresh_news_is_said_plainly(bot: Bot) -> None:
 
 
 @pytest.mark.asyncio
+async def test_chart_is_an_attachment_shown_inside_the_signal_embed(bot: Bot) -> None:
+    answer = await bot.slash("chart", {"ticker": "TSLA"})
+    [message] = answer.messages
+    [embed] = message.embeds
+    [attachment] = message.payload["attachments"]
+    assert embed["title"] == "TSLA BULLISH · Tesla" and fields(embed)["Target"] == "284.00"
+    assert embed["image"]["url"] == f"attachment://{attachment['filename']}"
+    assert attachment["filename"].startswith("TSLA-") and attachment["filename"].endswith(".png")
+    [(name, png)] = bot.discord.uploads
+    assert name == attachment["filename"] and png.startswith(b"\x89PNG\r\n\x1a\n")
+    unknown = await bot.slash("chart", {"ticker": "ZZZZQX"})
+    assert unknown.ephemeral and not bot.discord.uploads[1:]
+    assert unknown.text == (await bot.slash("signal", {"ticker": "ZZZZQX"})).text
+
+
+@pytest.mark.asyncio
 async def test_why_button_explains_privately_and_still_works_after_a_restart(bot: Bot) -> None:
     card = (await bot.slash("signal", {"ticker": "TSLA"})).messages[0]
     [button] = card.buttons

@@ -200,6 +200,17 @@ def test_the_image_runs_the_bot_as_a_non_root_user_with_a_health_check() -> None
     assert final[-1] == 'CMD ["tradethehype", "run"]'
 
 
+def test_the_image_builds_matplotlibs_font_cache_for_the_bots_user() -> None:
+    final = dockerfile_stages()[-1]
+    env = [i for i in final if i.startswith("ENV ") and "MPLCONFIGDIR=/opt/mplconfig" in i]
+    runs = [i for i in final if i.startswith("RUN ")]
+    assert env and any(
+        "import matplotlib.font_manager" in r and "chown -R tth:tth /opt/mplconfig" in r
+        for r in runs
+    )
+    assert final.index(env[0]) < final.index(next(i for i in final if i.startswith("USER ")))
+
+
 def test_the_hub_is_switched_off_only_when_finbert_is_in_the_image() -> None:
     assert dockerfile_stages()[-1][0] == "FROM model-${SKIP_MODEL}"
     built_in = " ".join(stage("model-0"))

@@ -21,6 +21,7 @@ from support.fake_telegram import TOKEN, FakeTelegram, Sent, serve
 from adapters.base import broadcast
 from adapters.telegram.adapter import SendPolicy, TelegramAdapter
 from chat import BotCore, BotSettings, build_registry
+from chat.charts import ChartSettings
 from chat.replies import Card, Headline, Reply, Text
 from engine.market import MarketCalendar
 from engine.models import Sentiment
@@ -51,7 +52,12 @@ async def bot(tmp_path: Path, symbols: SymbolIndex, calendar: MarketCalendar) ->
     async with open_world(tmp_path, symbols, calendar) as (engine, _, _), serve() as tg:
         tg.chat(GROUP, "supergroup", "Traders")
         tg.admins[GROUP] = {ADMIN}
-        core = BotCore(engine, build_registry(), BotSettings(max_tickers=3))
+        core = BotCore(
+            engine,
+            build_registry(),
+            # no charts in digests here: tests read a digest's cards in its first message
+            BotSettings(max_tickers=3, charts=ChartSettings(in_digest=0)),
+        )
         adapter = TelegramAdapter.build(
             core, TOKEN, base_url=tg.base_url, policy=SendPolicy(backoff=0.01)
         )

@@ -15,6 +15,7 @@ message still sent, and one channel failing never stops the others.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -96,6 +97,11 @@ def _view(buttons: Sequence[Button]) -> discord.ui.View | None:
 
 def _message_kwargs(message: Outgoing) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"embeds": message.embeds, "allowed_mentions": NO_MENTIONS}
+    if message.files:  # new File objects for every send: discord.py reads and closes them
+        kwargs["files"] = [
+            discord.File(io.BytesIO(f.png), filename=f.name, description=f.alt[:1024])
+            for f in message.files
+        ]
     view = _view(message.buttons)
     if view is not None:
         kwargs["view"] = view
@@ -349,6 +355,7 @@ POST_RIGHTS = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
     ("embed_links", "Embed Links"),
+    ("attach_files", "Attach Files"),  # the digest's charts
 )
 
 

@@ -5,7 +5,8 @@ score line, the price with its time and the entry / stop / target levels as fiel
 headlines as links. Text blocks become embed descriptions (consecutive ones share an embed).
 Embeds are packed into messages of at most 10 embeds and 6,000 characters; a longer reply (a big
 digest) becomes several messages, cut between embeds, never inside one. Each message carries the
-Why? buttons of the cards it holds.
+Why? buttons of the cards it holds. A card's chart is attached to the message that holds the
+card and shown inside its embed (`attachment://NAME`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from chat.replies import Button, Card, Headline, Reply, Text
+from chat.replies import Button, Card, Headline, Image, Reply, Text
 from chat.report import more_line
 from chat.text import money
 
@@ -44,6 +45,7 @@ TEXT_COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.orange()
 NOTE_COLOUR = discord.Colour.dark_grey()
 
+ATTACHMENT = "attachment://"  # an embed's image that is a file attached to its message
 _BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
 _FENCE = "```"
 
@@ -54,6 +56,7 @@ class Outgoing:
 
     embeds: list[discord.Embed] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
+    files: list[Image] = field(default_factory=list)  # the charts its embeds show
 
     @property
     def size(self) -> int:
@@ -186,6 +189,8 @@ def card_embed(card: Card) -> discord.Embed:
         embed.add_field(name="Entry", value=money(lv.entry))
         embed.add_field(name="Stop", value=money(lv.stop))
         embed.add_field(name="Target", value=money(lv.target))
+    if card.chart is not None:
+        embed.set_image(url=ATTACHMENT + card.chart.name)
     return embed
 
 
@@ -261,6 +266,7 @@ def reply_embeds(reply: Reply) -> list[tuple[discord.Embed, tuple[Button, ...]]]
 
 def render(reply: Reply) -> list[Outgoing]:
     """A reply as Discord messages, each within every per-message limit."""
+    charts = {c.chart.name: c.chart for c in reply.cards if c.chart is not None}
     messages: list[Outgoing] = [Outgoing()]
     for embed, buttons in reply_embeds(reply):
         m = messages[-1]
@@ -273,6 +279,9 @@ def render(reply: Reply) -> list[Outgoing]:
             messages.append(m)
         m.embeds.append(embed)
         m.buttons.extend(buttons)
+        url = embed.image.url or ""
+        if url.startswith(ATTACHMENT) and url[len(ATTACHMENT) :] in charts:
+            m.files.append(charts[url[len(ATTACHMENT) :]])
     last = messages[-1]
     room = BUTTONS_PER_MESSAGE - len(last.buttons)
     last.buttons.extend(reply.buttons[:room])

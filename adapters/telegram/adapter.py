@@ -297,16 +297,7 @@ class TelegramAdapter:
         as_html = True
         while True:
             try:
-                return await self.app.bot.send_message(
-                    chat_id,
-                    part.html if as_html else render.plain(part.html),
-                    parse_mode=ParseMode.HTML if as_html else None,
-                    reply_markup=_keyboard(part.buttons),
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_parameters=None
-                    if reply_to is None
-                    else ReplyParameters(reply_to, allow_sending_without_reply=True),
-                )
+                return await self._post(chat_id, part, reply_to, as_html)
             except RetryAfter as exc:  # flood control: wait as told, then send it anyway
                 seconds = _seconds(exc)
                 if seconds > self.policy.max_flood_wait:
@@ -331,6 +322,26 @@ class TelegramAdapter:
                 log.info("telegram: %s; retrying chat %s in %.1f s", exc, chat_id, delay)
                 await asyncio.sleep(delay)
                 delay *= 2
+
+    async def _post(
+        self, chat_id: int | str, part: render.Message, reply_to: int | None, as_html: bool
+    ) -> Message:
+        """One sendMessage, or sendPhoto for a chart (its caption the card, if any)."""
+        text = part.html if as_html else render.plain(part.html)
+        common: dict = {
+            "parse_mode": ParseMode.HTML if as_html and text else None,
+            "reply_markup": _keyboard(part.buttons),
+            "reply_parameters": None
+            if reply_to is None
+            else ReplyParameters(reply_to, allow_sending_without_reply=True),
+        }
+        if part.photo is not None:
+            return await self.app.bot.send_photo(
+                chat_id, part.photo.png, caption=text or None, filename=part.photo.name, **common
+            )
+        return await self.app.bot.send_message(
+            chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True), **common
+        )
 
     # -- digest delivery (adapters.base.broadcast drives these) ------------------------------
 

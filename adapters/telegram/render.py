@@ -2,7 +2,9 @@
 
 A reply is cut between blocks (cards, paragraphs), never inside a tag; a block too long for one
 message is cut between its lines, and a line too long for one message loses its markup and is cut
-as plain text. Each message carries the Why? buttons of the cards it holds.
+as plain text. Each message carries the Why? buttons of the cards it holds. A card with a chart
+is a photo with the card as its caption when the card fits a caption (1,024 characters), else
+the photo alone followed by the card.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ import html
 import re
 from dataclasses import dataclass
 
-from chat.replies import Block, Button, Card, Reply, Text
+from chat.replies import Block, Button, Card, Image, Reply, Text
 from chat.report import more_line
 from chat.text import money
 
 LIMIT = 4096  # Telegram's limit for a message's text
+CAPTION_LIMIT = 1024  # and for a photo's caption
 _TAG = re.compile(r"<[^>]+>")
 MARK = {"bullish": "🟢", "bearish": "🔴"}
 
 
 @dataclass(frozen=True)
 class Message:
-    html: str
+    html: str  # a photo's caption ("" for none)
     buttons: tuple[Button, ...] = ()
+    photo: Image | None = None  # sent with sendPhoto
 
 
 def tg_len(text: str) -> int:
@@ -142,6 +146,12 @@ def split(reply: Reply, limit: int = LIMIT) -> list[Message]:
     for block in reply.blocks:
         rendered = "\n".join(block_lines(block))
         own = list(block.buttons) if isinstance(block, Card) else []
+        if isinstance(block, Card) and block.chart is not None:
+            flush()
+            if tg_len(rendered) <= CAPTION_LIMIT:
+                messages.append(Message(rendered, tuple(own), block.chart))
+                continue
+            messages.append(Message("", (), block.chart))  # then the card, as text
         joined = f"{body}\n\n{rendered}" if body else rendered
         if tg_len(joined) <= limit:
             body, buttons = joined, buttons + own
@@ -160,7 +170,7 @@ def split(reply: Reply, limit: int = LIMIT) -> list[Message]:
     flush()
     if reply.buttons and messages:
         last = messages[-1]
-        messages[-1] = Message(last.html, last.buttons + reply.buttons)
+        messages[-1] = Message(last.html, last.buttons + reply.buttons, last.photo)
     return messages
 
 

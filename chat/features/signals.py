@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from chat.charts import ChartSpec
 from chat.core import Context, why_reply
 from chat.record import why_outcome_line
 from chat.registry import Arg, Registry
@@ -24,6 +25,7 @@ from engine.records import ArticleRecord, Failure, SignalRecord, latest
 
 USAGE = "Usage: /signal TICKER, e.g. /signal TSLA, /signal $AAPL or /signal Tesla"
 _SPLIT = re.compile(r"[,\s]+")
+TICKERS = Arg("ticker", "ticker or company name, e.g. TSLA or Tesla", True, True)
 
 
 def tickers_in(ctx: Context) -> list[tuple[str, str]]:
@@ -77,6 +79,13 @@ async def view_card(ctx: Context, view: TickerView) -> Card:
     )
 
 
+async def charted(ctx: Context, view: TickerView, card: Card) -> Card:
+    """The card with its chart, for a view that was priced (and while charts are on)."""
+    if view.quote is None:
+        return card
+    return await ctx.core.charts.attach(card, ChartSpec.of_view(view))
+
+
 async def latest_explanation(ctx: Context, symbol: str) -> SignalRecord | None:
     """The newest of: the last recorded signal, the last signal card shown (e.g. by /signal)."""
     recorded = await ctx.store.last_signal(symbol)
@@ -102,7 +111,7 @@ def register(registry: Registry) -> None:
     @registry.command(
         "signal",
         "price, levels and the headlines behind one or more tickers",
-        args=(Arg("ticker", "ticker or company name, e.g. TSLA or Tesla", True, True),),
+        args=(TICKERS,),
         rate_limited=True,
         slow=True,
     )
@@ -113,6 +122,8 @@ def register(registry: Registry) -> None:
             return refusal(str(exc))
         views = await asyncio.gather(*(ctx.engine.ticker_view(sym) for sym, _ in pairs))
         blocks: list[Text | Card] = [await view_card(ctx, v) for v in views]
+        if len(views) == 1:  # one ticker: its card with its chart (several: the cards together)
+            blocks[0] = await charted(ctx, views[0], blocks[0])
         failed = sorted({failure_line(Failure.parse(f)) for v in views for f in v.failures})
         if failed:
             blocks.append(Text("\n".join(failed), "note"))

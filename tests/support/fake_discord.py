@@ -19,6 +19,7 @@ exactly as the gateway sends them. Nothing sleeps.
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import itertools
 import json
 import re
@@ -27,6 +28,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +48,9 @@ MEMBER = 1400000000000000002  # an ordinary member
 DM_CHANNEL = 1500000000000000001  # MEMBER's direct messages with the bot
 
 VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, READ_HISTORY = 1 << 10, 1 << 11, 1 << 14, 1 << 16
-MANAGE_CHANNELS, ADMINISTRATOR = 1 << 4, 1 << 3
+MANAGE_CHANNELS, ADMINISTRATOR, ATTACH_FILES = 1 << 4, 1 << 3, 1 << 15
 MEMBER_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY
-BOT_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY
+BOT_PERMS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | ATTACH_FILES
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 
 BOT_USER = {
@@ -243,12 +245,34 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 async def _body(request: web.Request) -> Any:
-    """The request's JSON body (aiohttp caches what it read, so handlers can read it again)."""
+    """The request's JSON body (aiohttp caches what it read, so handlers can read it again);
+    a multipart body (a message with files) is its payload_json with the files under FILES."""
     raw = await request.read()
+    if request.content_type.startswith("multipart/"):
+        return _multipart(raw, request.headers["Content-Type"])
     try:
         return json.loads(raw) if raw else None
     except ValueError:
         return raw
+
+
+FILES = "_files"  # in a parsed multipart body: [(filename, bytes)]
+
+
+def _multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    body: dict[str, Any] = {}
+    files: list[tuple[str, bytes]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        if name == "payload_json":
+            body = json.loads(data)
+        elif str(name).startswith("files["):
+            files.append((str(part.get_filename()), data))
+    body[FILES] = files
+    return body
 
 
 def error(status: int, code: int, message: str, **extra: Any) -> web.Response:
@@ -326,6 +350,7 @@ class FakeDiscord:
         self.channel_hits: dict[int, int] = {}
         self.channel_failures: dict[int, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self.answers: dict[str, Answer] = {}
+        self.uploads: list[tuple[str, bytes]] = []  # every file attached to a message
         self._ids = itertools.count(1600000000000000001)
         self._seq = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
@@ -442,6 +467,7 @@ class FakeDiscord:
     def _message(
         self, channel_id: int | str, body: dict[str, Any], flags: int = 0
     ) -> dict[str, Any]:
+        self.uploads.extend(body.get(FILES, []))
         return {
             "id": str(next(self._ids)),
             "channel_id": str(channel_id),
@@ -453,7 +479,16 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": str(next(self._ids)),
+                    "filename": name,
+                    "size": len(data),
+                    "url": f"https://cdn.example/{name}",
+                    "proxy_url": f"https://cdn.example/{name}",
+                }
+                for name, data in body.get(FILES, [])
+            ],
             "embeds": body.get("embeds") or [],
             "pinned": False,
             "type": 0,
@@ -531,7 +566,7 @@ class FakeDiscord:
         if answer.ack is not None:
             return error(400, 40060, "Interaction has already been acknowledged.")
         body = await _body(request)
-        kind, data = body["type"], body.get("data") or {}
+        kind, data = body["type"], dict(body.get("data") or {}, **{FILES: body.get(FILES, [])})
         flags = int(data.get("flags") or 0) & EPHEMERAL
         if kind == 4:
             problems = limit_errors(data)

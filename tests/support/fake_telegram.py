@@ -116,6 +116,7 @@ class Sent:
     buttons: list[tuple[str, str]]  # (label, callback_data)
     reply_to: int | None
     message_id: int
+    photo: bytes | None = None  # sendPhoto: the image; `text` is then its caption
 
 
 @dataclass
@@ -353,6 +354,17 @@ class FakeTelegram:
         return _ok({"status": "member", "user": user})
 
     async def api_sendMessage(self, p: dict[str, Any]) -> web.Response:
+        return await self._deliver(p, str(p.get("text", "")), 4096, None)
+
+    async def api_sendPhoto(self, p: dict[str, Any]) -> web.Response:
+        photo = p.get("photo")
+        if not isinstance(photo, bytes) or not photo.startswith(b"\x89PNG"):
+            return _error(400, "Bad Request: there is no photo in the request")
+        return await self._deliver(p, str(p.get("caption", "")), 1024, photo)
+
+    async def _deliver(
+        self, p: dict[str, Any], text: str, limit: int, photo: bytes | None
+    ) -> web.Response:
         chat_id = int(p["chat_id"])
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
@@ -364,17 +376,17 @@ class FakeTelegram:
         if self.failing.get(chat_id):
             self.failing[chat_id] -= 1
             return _error(502, "Bad Gateway")
-        text = str(p.get("text", ""))
         mode = p.get("parse_mode")
         visible = text
         if mode == "HTML":
             visible, problem = parse_html(text)
             if problem:
                 return _error(400, f"Bad Request: can't parse entities: {problem}")
-        if not visible.strip():
+        if photo is None and not visible.strip():
             return _error(400, "Bad Request: message text is empty")
-        if tg_len(visible) > 4096:
-            return _error(400, "Bad Request: message is too long")
+        if tg_len(visible) > limit:
+            kind = "message" if photo is None else "message caption"
+            return _error(400, f"Bad Request: {kind} is too long")
         markup = p.get("reply_markup") or {}
         buttons = [
             (b["text"], b.get("callback_data", ""))
@@ -384,7 +396,9 @@ class FakeTelegram:
         reply_to = (p.get("reply_parameters") or {}).get("message_id")
         message_id = next(self._msg_ids)
         async with self._changed:
-            self.sent.append(Sent(chat_id, text, visible, mode, buttons, reply_to, message_id))
+            self.sent.append(
+                Sent(chat_id, text, visible, mode, buttons, reply_to, message_id, photo)
+            )
             hold = self.hold_after is not None and len(self.sent) > self.hold_after
             self.held += hold
             self._changed.notify_all()
@@ -408,6 +422,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in form.items():
         if not isinstance(value, str):
+            out[key] = value.file.read()  # an uploaded file (sendPhoto's photo)
             continue
         if key in JSON_FIELDS:
             out[key] = json.loads(value)
