@@ -39,6 +39,7 @@ class Text:
     body: str
     style: Style = "plain"
     preformatted: bool = False  # keep line layout (the Why? breakdown)
+    image: Image | None = None  # a picture shown with the text (the record's equity curve)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,11 @@ class Reply:
         return [b for b in self.blocks if isinstance(b, Card)]
 
     @property
+    def images(self) -> list[Image]:
+        """Every picture the reply shows: the cards' charts and the texts' images."""
+        return [i for i in map(image_of, self.blocks) if i is not None]
+
+    @property
     def plain_text(self) -> str:
         """The whole reply as plain text (the console, logs, tests)."""
         return "\n\n".join(render_plain(b) for b in self.blocks)
@@ -160,9 +166,14 @@ def refusal(message: str) -> Reply:
     return Reply((Text(message, "error"),), private=True, ok=False)
 
 
+def image_of(block: Block) -> Image | None:
+    """The picture a block shows: a card's chart, a text's image."""
+    return block.chart if isinstance(block, Card) else block.image
+
+
 def render_plain(block: Block) -> str:
     if isinstance(block, Text):
-        return block.body
+        return block.body + (f"\n[chart: {block.image.alt}]" if block.image else "")
     lines = [block.title]
     if block.summary:
         lines.append(block.summary)

@@ -17,7 +17,7 @@ from support.chartdata import AT, bars, spec
 from chat.charts import Charts, ChartSettings, ChartSpec, ChartUnavailable
 from chat.charts.draw import SESSIONS, render_signal, signal_figure
 from chat.charts.equity import deepest_drawdown, equity_figure, render_equity
-from chat.charts.style import LIGHT, price_text
+from chat.charts.style import LIGHT, price_text, tick_text
 from chat.replies import Card
 from engine.market import MarketCalendar
 from engine.models import Bar
@@ -261,3 +261,10 @@ async def test_a_digest_gets_the_charts_of_its_strongest_signals_only() -> None:
     assert [c.chart.name for c in two.cards if c.chart] == ["BBB-2.png", "CCC-3.png"]
     none = await Charts(Prices(), ChartSettings(in_digest=0)).digest(reply, record)
     assert none is reply
+
+
+def test_price_ticks_carry_the_decimals_their_step_needs() -> None:
+    """A 1.5 step once read 21, 22, 24, 26 for 21.0, 22.5, 24.0, 25.5: levels looked misplaced."""
+    assert [tick_text(v, 1.5) for v in (21.0, 22.5, 24.0, 25.5)] == ["21.0", "22.5", "24.0", "25.5"]
+    assert [tick_text(v, 2.0) for v in (20.0, 22.0)] == ["20", "22"]
+    assert tick_text(0.00025, 0.00005) == "0.00025" and tick_text(100_000, 5_000) == "100,000"

@@ -19,6 +19,9 @@ async def test_performance_on_discord(bot: Bot) -> None:  # noqa: F811
     shown = await bot.slash("performance", {"period": "90d"})
     assert not shown.ephemeral
     assert "Record, last 90 days: 1 signal, 1 closed, 0 open" in shown.text
+    [(name, png)] = bot.discord.uploads  # the equity curve, shown inside the record's embed
+    assert name == "record.png" and png.startswith(b"\x89PNG")
+    assert shown.messages[-1].embeds[-1]["image"]["url"] == "attachment://record.png"
     assert "Average +2.0R" in shown.text and "Rules: each signal is followed" in shown.text
 
     bad = await bot.slash("performance", {"period": "1y"})

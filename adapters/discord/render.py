@@ -253,10 +253,15 @@ def reply_embeds(reply: Reply) -> list[tuple[discord.Embed, tuple[Button, ...]]]
         texts.clear()
 
     for block in reply.blocks:
-        if isinstance(block, Text):
+        if isinstance(block, Text) and block.image is None:
             texts.append(block)
             continue
         flush()
+        if isinstance(block, Text):  # a text with its picture: the picture in its last embed
+            embeds = text_embeds([block])
+            embeds[-1].set_image(url=ATTACHMENT + block.image.name)
+            out.extend((e, ()) for e in embeds)
+            continue
         out.append((card_embed(block), block.buttons))
     flush()
     if not out:
@@ -266,7 +271,7 @@ def reply_embeds(reply: Reply) -> list[tuple[discord.Embed, tuple[Button, ...]]]
 
 def render(reply: Reply) -> list[Outgoing]:
     """A reply as Discord messages, each within every per-message limit."""
-    charts = {c.chart.name: c.chart for c in reply.cards if c.chart is not None}
+    charts = {image.name: image for image in reply.images}
     messages: list[Outgoing] = [Outgoing()]
     for embed, buttons in reply_embeds(reply):
         m = messages[-1]

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from chat.replies import Block, Button, Card, Image, Reply, Text
+from chat.replies import Block, Button, Card, Image, Reply, Text, image_of
 from chat.report import more_line
 from chat.text import money
 
@@ -146,12 +146,12 @@ def split(reply: Reply, limit: int = LIMIT) -> list[Message]:
     for block in reply.blocks:
         rendered = "\n".join(block_lines(block))
         own = list(block.buttons) if isinstance(block, Card) else []
-        if isinstance(block, Card) and block.chart is not None:
+        if (image := image_of(block)) is not None:
             flush()
             if tg_len(rendered) <= CAPTION_LIMIT:
-                messages.append(Message(rendered, tuple(own), block.chart))
+                messages.append(Message(rendered, tuple(own), image))
                 continue
-            messages.append(Message("", (), block.chart))  # then the card, as text
+            messages.append(Message("", (), image))  # then the block, as text
         joined = f"{body}\n\n{rendered}" if body else rendered
         if tg_len(joined) <= limit:
             body, buttons = joined, buttons + own

@@ -91,7 +91,9 @@ def tick_text(value: float, step: float) -> str:
     """A y-axis label with as many decimals as the tick step needs (no scientific notation)."""
     if step <= 0 or not math.isfinite(step):
         return price_text(value)
-    decimals = min(max(math.ceil(-math.log10(step)), 0), 10)
+    decimals = next(  # enough to tell ticks apart: a 1.5 step needs one ("22.5", never "22")
+        (d for d in range(11) if abs(round(step, d) - step) <= step * 1e-6), 10
+    )
     return f"{value:,.{decimals}f}"
 
 
