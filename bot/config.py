@@ -85,6 +85,14 @@ class OutcomesConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    cooldown_hours: float = 12.0  # one alert per (chat, ticker, direction) within this
+    max_per_hour: int = 6  # messages per chat per hour; the rest summarised later
+    max_watchlist: int = 25  # tickers one chat may watch
+    everything: bool = False  # every strong signal to every subscribed chat, watched or not
+
+
+@dataclass(frozen=True)
 class TelegramConfig:
     enabled: bool = True
     token: str = field(default="", repr=False)  # env TELEGRAM_BOT_TOKEN wins; never logged
@@ -124,6 +132,7 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     outcomes: OutcomesConfig = field(default_factory=OutcomesConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     tickers: TickersConfig = field(default_factory=TickersConfig)
@@ -182,6 +191,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("outcomes", "resolve_after_close_minutes"): Limit(0, 480),
     ("tickers", "timeout_seconds"): Limit(0, 600, low_open=True),
     ("charts", "in_digest"): Limit(0, 10),
+    ("alerts", "cooldown_hours"): Limit(0, 720),
+    ("alerts", "max_per_hour"): Limit(1, 1000),
+    ("alerts", "max_watchlist"): Limit(1, 1000),
 }
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.base import ChatAdapter
+from bot.alerts_job import AlertJob
 from bot.config import Config
 from bot.logsafe import redact_logs
 from bot.outcomes_job import OutcomeJob
@@ -22,6 +23,7 @@ from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
 from chat import BotCore, BotSettings, build_registry
 from chat.charts import ChartSettings
+from chat.alerts import AlertRules
 from chat.schedule import Planner
 from engine.clock import Clock
 from engine.errors import UserError
@@ -73,6 +75,8 @@ def bot_settings(config: Config) -> BotSettings:
         charts=ChartSettings(
             config.charts.enabled, config.charts.in_digest, config.charts.palette
         ),
+        max_watchlist=config.alerts.max_watchlist,
+        alert_min_score=config.signals.min_score,
     )
 
 
@@ -104,6 +108,25 @@ def outcome_job(
         delay=timedelta(minutes=o.resolve_after_close_minutes),
         concurrency=config.digest.delivery_concurrency,
         tz=ZoneInfo(config.digest.timezone),
+    )
+
+
+def alert_job(
+    config: Config, core: BotCore, adapters: Sequence[ChatAdapter], clock: Clock
+) -> AlertJob:
+    """Breaking-news alerts to the chats watching a ticker, after each poll."""
+    alerts = config.alerts
+    return AlertJob(
+        core,
+        {a.platform: a for a in adapters},
+        clock=clock,
+        rules=AlertRules(
+            cooldown=timedelta(hours=alerts.cooldown_hours),
+            max_per_hour=alerts.max_per_hour,
+            stale_after=timedelta(hours=config.news.max_age_hours),
+        ),
+        everything=alerts.everything,
+        concurrency=config.digest.delivery_concurrency,
     )
 
 
@@ -154,7 +177,10 @@ async def run_bot(
                 clock=clock,
                 concurrency=config.digest.delivery_concurrency,
                 poller=engine.headlines if isinstance(engine.headlines, PolledNews) else None,
-                jobs=[outcome_job(config, core, running, clock, calendar)],
+                jobs=[
+                    outcome_job(config, core, running, clock, calendar),
+                    alert_job(config, core, running, clock),
+                ],
             )
             schedule = asyncio.create_task(scheduler.run(stop), name="digest schedule")
             if started is not None:

@@ -13,10 +13,11 @@ from chat.features import (
     settings,
     signals,
     subscriptions,
+    watchlist,
 )
 from chat.registry import Access, Arg, ChatKind, Command, Registry
 
-FEATURES = (basics, subscriptions, signals, chart, digests, performance, settings)
+FEATURES = (basics, subscriptions, signals, chart, watchlist, digests, performance, settings)
 
 
 def build_registry() -> Registry:

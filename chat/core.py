@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chat.charts import Charts, ChartSettings
+from chat.alerts_state import AlertState
 from chat.record import digest_record_line
 from chat.registry import Access, ChatKind, Command, Registry
 from chat.replies import (
@@ -78,6 +79,8 @@ class BotSettings:
     trading_days_only: bool = True
     horizon_sessions: int = 5  # [outcomes]: what /performance's rules line says
     charts: ChartSettings = field(default_factory=ChartSettings)
+    max_watchlist: int = 25  # [alerts] max_watchlist: tickers a chat may watch
+    alert_min_score: float = 0.3  # a chat's alert threshold unless it sets one ([signals])
 
 
 class RateLimiter:
@@ -135,6 +138,7 @@ class BotCore:
         self.engine = engine
         self.registry = registry
         self.state = ChatState(engine.store)  # the chat tables, in the engine's store
+        self.alerts = AlertState(engine.store)  # watchlists, alert settings, alerts sent
         self.settings = settings or BotSettings()
         self.limiter = RateLimiter(self.settings.rate_limit_per_minute, engine.clock)
         self.charts = Charts(engine.prices, self.settings.charts)  # each signal's chart, once

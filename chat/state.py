@@ -17,10 +17,11 @@ from typing import Any, Literal
 
 from engine.store.db import Database, stored_time
 
-Delivered = Literal["digest", "outcome"]  # what a delivery row is of
+Delivered = Literal["digest", "outcome", "alert"]  # what a delivery row is of
 _LEDGERS: dict[str, tuple[str, str]] = {  # its table and key column
     "digest": ("deliveries", "digest_id"),
     "outcome": ("outcome_notices", "signal_id"),
+    "alert": ("alert_deliveries", "alert_id"),
 }
 
 

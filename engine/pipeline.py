@@ -283,6 +283,10 @@ class SignalEngine(Publishing):
 
     # -- shared steps -----------------------------------------------------------------------
 
+    def subjects(self, articles: Sequence[Article]) -> dict[str, list[Article]]:
+        """The stories by the ticker each is about (the alert job: which tickers to score)."""
+        return self._group_by_symbol(articles)
+
     def _group_by_symbol(self, articles: Sequence[Article]) -> dict[str, list[Article]]:
         grouped: dict[str, list[Article]] = defaultdict(list)
         for art in articles:

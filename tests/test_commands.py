@@ -41,13 +41,16 @@ def test_every_builtin_command_is_valid_everywhere_and_documented() -> None:
         "signal",
         "why",
         "chart",
+        "watch",
+        "unwatch",
+        "watchlist",
         "digest",
         "performance",
         "settings",
     ]
     assert all(c.help and len(c.help) <= 100 for c in registry)  # Discord's description limit
     admin_only = {c.name for c in registry if c.access is Access.CHAT_ADMIN}
-    assert admin_only == {"subscribe", "unsubscribe"}
+    assert admin_only == {"subscribe", "unsubscribe", "watch", "unwatch"}
     assert registry.get("signal").usage == "/signal TICKER"  # type: ignore[union-attr]
     assert registry.get("why").usage == "/why [TICKER]"  # type: ignore[union-attr]
     assert "/start" not in registry.help_text()  # not in menus; /help covers it

@@ -66,7 +66,7 @@ def test_healthy_store_and_fresh_heartbeat_exit_0(
     assert lines[2].startswith("ok   bot: running: heartbeat ")
     asyncio.run(beat(db, NOW - timedelta(seconds=30)))
     lines = health_at(tmp_path, db, NOW)
-    assert lines[0] == f"ok   store: {db} (schema 5)"
+    assert lines[0] == f"ok   store: {db} (schema 6)"
     assert lines[1] == f"ok   model: lite, files in {DEFAULT_DIR}"
     assert lines[2] == (
         "ok   bot: running: heartbeat 30 s ago (pid 4242, telegram, discord; "

@@ -365,7 +365,7 @@ async def test_settings_time_is_checked_and_only_admins_change_it(world_factory)
             ("time 1²:00", "'1²:00' is not a time of day"),  # a digit int() cannot read
             ("time 07:15 Mars/Olympus", "'Mars/Olympus' is not a time zone"),
             ("time 07:15 ../../etc/passwd", "is not a time zone"),
-            ("colour blue", "I can only set the digest time"),
+            ("colour blue", "I can set the digest time"),
         ):
             reply = await core.handle("settings", bad, me)
             assert not reply.ok and says in reply.plain_text, bad

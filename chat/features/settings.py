@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from chat.core import Context
+from chat.features import alert_settings
 from chat.registry import Arg, Registry
 from chat.replies import Reply, refusal, text
 from chat.schedule import Schedule, parse_time, parse_zone
@@ -35,15 +36,28 @@ async def describe(ctx: Context) -> str:
 def register(registry: Registry) -> None:
     @registry.command(
         "settings",
-        "this chat's digest time: /settings time 07:15 America/New_York",
-        args=(Arg("setting", "time HH:MM [time zone], or time default", greedy=True),),
+        "this chat's digest time and alerts: /settings time 07:15 America/New_York",
+        args=(
+            Arg(
+                "setting",
+                "time HH:MM [zone], alerts on|off|min 0.6, quiet 22:00-07:00",
+                greedy=True,
+            ),
+        ),
     )
     async def settings(ctx: Context) -> Reply:
         words = ctx.args.split()
         if not words:
-            return text(await describe(ctx) + f"\nChange it with {USAGE}.")
+            return text(
+                await describe(ctx) + f"\nChange it with {USAGE}.",
+                await alert_settings.describe(ctx) + f"\nChange them with {alert_settings.USAGE}.",
+            )
+        if words[0].lower() in ("alerts", "quiet"):
+            return await alert_settings.change(ctx, words)
         if words[0].lower() != "time" or len(words) > 3:
-            return refusal(f"I can only set the digest time: {USAGE}.")
+            return refusal(
+                f"I can set the digest time ({USAGE}) or alerts ({alert_settings.USAGE})."
+            )
         if not await ctx.core.may_administer(ctx.caller):
             return refusal("Only this chat's administrators can change its digest time.")
         c = ctx.caller

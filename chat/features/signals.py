@@ -6,7 +6,7 @@ import asyncio
 import re
 
 from chat.charts import ChartSpec
-from chat.core import Context, why_reply
+from chat.core import BotCore, Context, why_reply
 from chat.record import why_outcome_line
 from chat.registry import Arg, Registry
 from chat.replies import (
@@ -60,11 +60,19 @@ def tickers_in(ctx: Context) -> list[tuple[str, str]]:
     return found
 
 
+async def signal_card_of(core: BotCore, view: TickerView) -> Card | None:
+    """The signal card of a ticker view (kept for Why?), or None when it has no signal: what
+    /signal shows, and what an alert carries."""
+    if view.signal is None:
+        return None
+    payload = core.engine.signal_payload(view.signal, view.generated_at)
+    payload.update(reversal=view.signal.reversal, cooldown=view.cooldown)
+    return await core.card_for(payload)
+
+
 async def view_card(ctx: Context, view: TickerView) -> Card:
-    if view.signal is not None:
-        payload = ctx.engine.signal_payload(view.signal, view.generated_at)
-        payload.update(reversal=view.signal.reversal, cooldown=view.cooldown)
-        return await ctx.core.card_for(payload)
+    if (card := await signal_card_of(ctx.core, view)) is not None:
+        return card
     agg = view.aggregate
     articles = [ArticleRecord.of(a) for a in agg.articles] if agg else []
     return Card(

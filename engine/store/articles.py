@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from engine.models import Article
 from engine.store.db import Database, stored_time
@@ -46,17 +47,18 @@ class Articles(Database):
             (stored_time(since),),
         ) as cur:
             rows = await cur.fetchall()
-        return [
-            Article(
-                title=r["title"],
-                url=r["url"],
-                source=r["source"],
-                published=datetime.fromisoformat(r["published"]),
-                summary=r["summary"],
-                feed_tickers=tuple(r["feed_tickers"].split()),
-            )
-            for r in rows
-        ]
+        return [_article(r) for r in rows]
+
+    async def articles_seen_after(self, after: datetime) -> list[tuple[Article, datetime]]:
+        """Stories the poller first saw after `after`, with when it saw them (the alert job
+        scores the tickers they name)."""
+        async with self._db.execute(
+            "SELECT title, url, source, published, summary, feed_tickers, first_seen FROM articles"
+            " WHERE first_seen > ? ORDER BY first_seen, id",
+            (stored_time(after),),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(_article(r), datetime.fromisoformat(r["first_seen"])) for r in rows]
 
     async def forget_articles(self, published_before: datetime) -> int:
         """Drop stories published before a time (they can never be fresh again)."""
@@ -68,3 +70,14 @@ class Articles(Database):
         async with self._db.execute("SELECT COUNT(*) FROM articles") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+
+def _article(r: Any) -> Article:
+    return Article(
+        title=r["title"],
+        url=r["url"],
+        source=r["source"],
+        published=datetime.fromisoformat(r["published"]),
+        summary=r["summary"],
+        feed_tickers=tuple(r["feed_tickers"].split()),
+    )

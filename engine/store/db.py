@@ -161,6 +161,51 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (signal_id, platform, chat_id)
     );
     """,
+    # 6: watchlists, each chat's alert settings, the alerts decided for each chat (a card, or a
+    # summary of held ones) and each alert's delivery (read and written by chat/alerts_state.py)
+    """
+    CREATE TABLE watchlists (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id, symbol)
+    );
+    CREATE INDEX watchlists_symbol ON watchlists(symbol);
+    CREATE TABLE alert_settings (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        min_score REAL,
+        quiet TEXT NOT NULL DEFAULT '',
+        timezone TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('card', 'summary')),
+        status TEXT NOT NULL CHECK (status IN ('send', 'held', 'summarised', 'dropped')),
+        card_id INTEGER,
+        heading TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX alerts_chat ON alerts(platform, chat_id, created_at);
+    CREATE TABLE alert_deliveries (
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        parts_sent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'gone', 'failed')),
+        error TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (alert_id, platform, chat_id)
+    );
+    """,
 ]
 
 
