@@ -38,6 +38,15 @@ class DeliveryReport:
     failed: dict[str, str] = field(default_factory=dict)  # chat id -> what went wrong
     skipped: list[str] = field(default_factory=list)  # had it already (a resumed delivery)
 
+    def merged(self, other: DeliveryReport) -> DeliveryReport:
+        """This report and `other` (another group of chats of the same broadcast) together."""
+        return DeliveryReport(
+            self.delivered + other.delivered,
+            self.unsubscribed + other.unsubscribed,
+            {**self.failed, **other.failed},
+            self.skipped + other.skipped,
+        )
+
     def __str__(self) -> str:
         return (
             f"delivered to {len(self.delivered)}, unsubscribed {len(self.unsubscribed)}, "

@@ -22,8 +22,8 @@ from bot.outcomes_job import OutcomeJob
 from bot.scheduler import DigestScheduler
 from bot.wiring import open_engine
 from chat import BotCore, BotSettings, build_registry
-from chat.charts import ChartSettings
 from chat.alerts import AlertRules
+from chat.charts import ChartSettings
 from chat.schedule import Planner
 from engine.clock import Clock
 from engine.errors import UserError

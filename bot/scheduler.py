@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from adapters.base import ChatAdapter, DeliveryReport, broadcast
 from chat import BotCore
@@ -41,6 +42,7 @@ HEARTBEAT = "heartbeat"
 LAST_DIGEST = "last_digest"
 FINAL = ("delivered", "gone")  # a chat in either state never gets that digest (again)
 TICK = timedelta(minutes=1)  # the longest the loop sleeps: heartbeat, retries, clock changes
+ALERTED_WITHIN = timedelta(days=1)  # a digest notes the alerts a chat had this long before it
 
 
 class StoreProgress:
@@ -284,28 +286,26 @@ class DigestScheduler:
                 return run
         run.digest = digest
         record = DigestRecord.parse(digest.payload)
-        reply = await self.core.charts.digest(
-            digest_reply(
-                record,
-                slot.schedule.zone,
-                record_line=await digest_record_line(self.store, digest.created_at),
-            ),
-            record,
-        )
-        by_platform: dict[str, list[str]] = defaultdict(list)
+        line = await digest_record_line(self.store, digest.created_at)
+        notes = await self._alerted_notes(record, digest.created_at, slot.schedule.zone)
+        by_reply: dict[tuple[str, str], list[str]] = defaultdict(list)  # (platform, note)
         for platform, chat_id in recipients:
-            by_platform[platform].append(chat_id)
+            by_reply[(platform, notes.get((platform, chat_id), ""))].append(chat_id)
         t0 = time.perf_counter()
-        for platform, chats in by_platform.items():
+        for (platform, note), chats in by_reply.items():
+            reply = await self.core.charts.digest(  # (each chart rendered once for all)
+                digest_reply(record, slot.schedule.zone, note=note, record_line=line), record
+            )
             progress = StoreProgress(self.state, digest.id, platform, self.clock)
             await progress.load()
-            run.reports[platform] = await broadcast(
+            report = await broadcast(
                 self.adapters[platform],
                 reply,
                 chats,
                 concurrency=self.concurrency,
                 progress=progress,
             )
+            run.reports[platform] = run.reports.get(platform, DeliveryReport()).merged(report)
         counts = await self.state.delivery_counts(digest.id)
         log.info(
             "Delivered digest #%d (%s) in %.1f s: %s",
@@ -315,6 +315,21 @@ class DigestScheduler:
             ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no chats",
         )
         return run
+
+    async def _alerted_notes(
+        self, record: DigestRecord, made: datetime, zone: ZoneInfo
+    ) -> dict[tuple[str, str], str]:
+        """Per chat, the digest's tickers it had an alert on in the day before the digest was
+        made: "Alerted here earlier: TSLA at 11:14." (fixed once the digest is made, so a
+        resumed delivery renders the same messages)."""
+        symbols = [s.symbol for s in record.digest.signals]
+        alerted = await self.core.alerts.alerted(symbols, made - ALERTED_WITHIN, made)
+        return {
+            chat: "Alerted here earlier: "
+            + ", ".join(f"{s} at {at.astimezone(zone):%H:%M}" for s, at in sorted(times.items()))
+            + "."
+            for chat, times in alerted.items()
+        }
 
     async def _note_stale(self, slot: Slot, now: datetime) -> None:
         """Say once why a slot missed while the bot was down is not sent."""

@@ -219,15 +219,22 @@ class AlertState:
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
-    async def last_alerted(self, symbol: str, since: datetime) -> dict[Chat, datetime]:
-        """When each chat was last sent an alert card on `symbol` after `since` (the digest's
-        "alerted at")."""
+    async def alerted(
+        self, symbols: Sequence[str], since: datetime, until: datetime
+    ) -> dict[Chat, dict[str, datetime]]:
+        """When each chat was last sent an alert card on each of `symbols` in (since, until]
+        (the digest marks those tickers "alerted at 11:14")."""
+        if not symbols:
+            return {}
+        marks = ", ".join("?" * len(symbols))
         async with self._db.execute(
-            "SELECT platform, chat_id, MAX(created_at) AS at FROM alerts WHERE symbol = ?"
-            " AND kind = 'card' AND status = 'send' AND created_at > ? GROUP BY platform, chat_id",
-            (symbol, stored_time(since)),
+            "SELECT platform, chat_id, symbol, MAX(created_at) AS at FROM alerts"
+            f" WHERE symbol IN ({marks}) AND kind = 'card' AND status = 'send'"
+            " AND created_at > ? AND created_at <= ? GROUP BY platform, chat_id, symbol",
+            (*symbols, stored_time(since), stored_time(until)),
         ) as cur:
-            return {
-                (r["platform"], r["chat_id"]): datetime.fromisoformat(r["at"])
-                for r in await cur.fetchall()
-            }
+            found: dict[Chat, dict[str, datetime]] = {}
+            for r in await cur.fetchall():
+                chat = (r["platform"], r["chat_id"])
+                found.setdefault(chat, {})[r["symbol"]] = datetime.fromisoformat(r["at"])
+            return found

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chat.charts import Charts, ChartSettings
 from chat.alerts_state import AlertState
+from chat.charts import Charts, ChartSettings
 from chat.record import digest_record_line
 from chat.registry import Access, ChatKind, Command, Registry
 from chat.replies import (

@@ -223,3 +223,19 @@ async def test_a_restart_between_scored_and_delivered_sends_the_alert_once(bot: 
     assert again.inbox("A").startswith("Alert: TSLA bullish")  # the whole alert, once
     assert again.inbox("A").count("Alert: TSLA") == 1 and first_part
     assert len(await bot.core.alerts.recent(("console", "A"), NOW)) == 1  # recorded once
+
+
+@pytest.mark.asyncio
+async def test_an_alerted_ticker_is_still_in_the_next_digest_marked_alerted_at(bot: Bot) -> None:
+    await watch(bot, "A", "TSLA")
+    for chat in ("A", "B"):
+        await bot.core.state.subscribe("console", chat, NOW - 24 * H)
+        await bot.core.state.set_chat_time("console", chat, "09:00", "America/Phoenix", NOW)
+    bot.add_story("Tesla soars on record orders", NOW + 2 * MIN)
+    await bot.poll_at(NOW + 6 * MIN)  # 08:06 in Phoenix
+    alert = bot.inbox("A")
+    await bot.poll_at(NOW + H)  # 09:00 in Phoenix: the digest
+    digest = bot.inbox("A").removeprefix(alert)
+    assert digest.startswith("TradeTheHype digest") and "TSLA BULLISH" in digest
+    assert "Alerted here earlier: TSLA at 08:06." in digest
+    assert "TSLA BULLISH" in bot.inbox("B") and "Alerted here" not in bot.inbox("B")
