@@ -6,9 +6,10 @@ Serves a feed from 127.0.0.1, starts the real `tradethehype run` process (lite b
 the fake Telegram Bot API from the test suite (tests/support/fake_telegram.py), on the test
 world's price bars, with --chats private chats watching TSLA and the feed polled every
 --poll-seconds. --wait seconds after the first poll, two Tesla stories are added to the feed;
-the script notes when each chat's alert arrives. Prints the latency (story in the feed to alert
-in the chat) for the first and the last chat against the bound (the poll interval plus 30 s),
-duplicates, and the process's peak RSS (VmHWM). Nothing leaves the machine.
+the script notes when each chat's alert card (with its chart) arrives. Prints the latency
+(story in the feed to alert in the chat) for the first and the last chat against the bound
+(the poll interval plus 30 s), duplicates, and the process's peak RSS (VmHWM). Nothing leaves
+the machine.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ NEWS = [
 
 
 async def arrivals(tg: FakeTelegram, ids: range, since: float, within: float) -> dict[int, float]:
-    """Seconds from `since` to each chat's first message, looked at every 20 ms."""
+    """Seconds from `since` to each chat's alert card, looked at every 20 ms."""
     got: dict[int, float] = {}
     deadline = time.monotonic() + within
     while len(got) < len(ids) and time.monotonic() < deadline:
         now = time.monotonic()
         for chat in ids:
-            if chat not in got and tg.to(chat):
-                got[chat] = now - since
+            if chat not in got and any("BULLISH" in s.visible for s in tg.to(chat)):
+                got[chat] = now - since  # the card (with its chart) is there
         await asyncio.sleep(0.02)
     return got
 
@@ -95,7 +96,9 @@ async def measure(chats: int, poll: float, wait: float) -> None:
         print(f"story to alert: first chat {late[0]:.1f} s, last chat {late[-1]:.1f} s")
         verdict = "within" if late[-1] <= bound else "OVER"
         print(f"bound (poll interval + 30 s): {bound:.0f} s: {verdict}")
-    print(f"duplicates: {len(tg.sent) - len(got)}")
+    headings = sum(s.visible.startswith("Alert: ") for s in tg.sent)
+    photos = sum(s.photo is not None for s in tg.sent)
+    print(f"messages: {len(tg.sent)} ({photos} with a chart); duplicates: {headings - len(got)}")
     print(f"peak RSS of the run process: {rss_mb:.0f} MB")
 
 

@@ -25,6 +25,7 @@ from bot.scheduler import StoreProgress
 from chat import BotCore
 from chat.alerts import AlertRules, decide, in_quiet, may_release, split_stale, why_now
 from chat.alerts_state import AlertRow, AlertSettings, Chat
+from chat.charts import ChartSpec
 from chat.features.signals import signal_card_of
 from chat.replies import Reply, Text, signal_card
 from engine.clock import Clock
@@ -241,11 +242,14 @@ class AlertJob:
         return sum(await asyncio.gather(*(one(row) for row in pending)))
 
     async def _reply(self, row: AlertRow) -> Reply:
+        """The alert as recorded: its heading, then the signal card with its chart (charts on)."""
         heading = Text(row.heading, "title")
         payload = None if row.card_id is None else await self.core.engine.store.card(row.card_id)
         if payload is None:
             return Reply((heading,))
-        return Reply((heading, signal_card(SignalRecord.parse(payload), row.card_id)))
+        record = SignalRecord.parse(payload)
+        card = signal_card(record, row.card_id)  # with its chart, made once for every chat
+        return Reply((heading, await self.core.charts.attach(card, ChartSpec.of_record(record))))
 
     async def _turn_off(self, chat: Chat, now: datetime) -> None:
         """A chat that blocked or removed the bot gets no more alerts."""

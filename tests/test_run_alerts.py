@@ -47,13 +47,14 @@ async def test_a_story_added_to_a_live_feed_reaches_the_watching_chat(
             await run.until("Polled 1 feeds")  # the first poll: the backlog is not news
             feed_server.routes["/wire.xml"] = rss(QUIET + NEWS)
             try:
-                alert = (await tg.wait_sent(WATCHER, within=60))[0]
+                heading, card = await tg.wait_sent(WATCHER, count=2, within=60)
             except TimeoutError:
                 run.proc.kill()
                 raise AssertionError(run.text) from None
             assert await run.stop() == 0, run.text
-    assert alert.visible.startswith("Alert: TSLA bullish · 2 stories in the last")
-    assert "TSLA" in alert.visible and "BULLISH" in alert.visible
+    assert heading.visible.startswith("Alert: TSLA bullish · 2 stories in the last")
+    assert card.photo is not None  # the chart, as /signal's card carries it
+    assert card.visible.startswith("🟢 TSLA BULLISH · Tesla")  # the card is its caption
     assert tg.to(OTHER) == []  # no new story on its ticker
     assert "alert TSLA bullish (send)" in run.text
     assert TOKEN not in run.text and "Traceback" not in run.text
