@@ -239,3 +239,18 @@ async def test_an_alerted_ticker_is_still_in_the_next_digest_marked_alerted_at(b
     assert digest.startswith("TradeTheHype digest") and "TSLA BULLISH" in digest
     assert "Alerted here earlier: TSLA at 08:06." in digest
     assert "TSLA BULLISH" in bot.inbox("B") and "Alerted here" not in bot.inbox("B")
+
+
+@pytest.mark.asyncio
+async def test_everything_alerts_subscribed_chats_on_every_strong_signal(bot: Bot) -> None:
+    await bot.core.state.subscribe("console", "S", NOW - 24 * H)  # subscribed, watching nothing
+    await bot.core.handle("settings", "alerts off", Caller("console", "X", "X"))
+    await bot.core.state.subscribe("console", "X", NOW - 24 * H)  # ...but alerts off
+    everything = AlertJob(
+        bot.core, {"console": bot.chats}, clock=bot.clock, rules=RULES, everything=True
+    )
+    bot.scheduler.jobs = (everything,)
+    bot.add_story("Tesla soars on record orders", NOW + 2 * MIN)
+    await bot.poll_at(NOW + 6 * MIN)
+    assert bot.inbox("S").startswith("Alert: TSLA bullish")
+    assert not bot.inbox("X")
