@@ -66,67 +66,74 @@ async def _signal_line(ctx: Context, symbol: str) -> str:
     )
 
 
+async def watch(ctx: Context) -> Reply:
+    if not ctx.args:
+        return refusal(f"Which tickers? e.g. {USAGE}")
+    found, unknown = parse_tickers(ctx)
+    chat = (ctx.caller.platform, ctx.caller.chat_id)
+    watched = await ctx.core.alerts.watchlist(chat)
+    new = [s for s in found if s not in watched]
+    limit = ctx.core.settings.max_watchlist
+    if len(watched) + len(new) > limit:
+        room = limit - len(watched)
+        return refusal(
+            f"This chat can watch at most {limit} tickers; it watches {len(watched)}, so "
+            f"there is room for {room} more (you asked for {len(new)}). /unwatch some first."
+        )
+    added = await ctx.core.alerts.watch(chat, new, ctx.now)
+    if not found:
+        return refusal(f"{_unknown_line(unknown)} Try e.g. {USAGE}")
+    log.info("%s chat %s watches %s", *chat, ", ".join(added) or "nothing new")
+    lines = [
+        f"Watching {', '.join(added)}: an alert comes here when breaking news makes a signal."
+        if added
+        else f"Already watching {', '.join(found)}."
+    ]
+    lines.append(_unknown_line(unknown))
+    return text(" ".join(line for line in lines if line))
+
+
+async def unwatch(ctx: Context) -> Reply:
+    if not ctx.args:
+        return refusal("Which tickers? e.g. /unwatch TSLA")
+    found, unknown = parse_tickers(ctx)
+    chat = (ctx.caller.platform, ctx.caller.chat_id)
+    removed = await ctx.core.alerts.unwatch(chat, found)
+    others = [s for s in found if s not in removed]
+    lines = [
+        f"Stopped watching {', '.join(removed)}." if removed else "",
+        f"Not on this chat's watchlist: {', '.join(others)}." if others else "",
+        _unknown_line(unknown),
+    ]
+    return text(" ".join(line for line in lines if line))
+
+
+async def watchlist(ctx: Context) -> Reply:
+    chat = (ctx.caller.platform, ctx.caller.chat_id)
+    symbols = await ctx.core.alerts.watchlist(chat)
+    if not symbols:
+        return text(f"This chat watches no tickers. {USAGE} starts alerts.")
+    lines = [await _signal_line(ctx, s) for s in symbols]
+    limit = ctx.core.settings.max_watchlist
+    head = f"Watching {len(symbols)} of at most {limit} tickers:"
+    return text(head + "\n" + "\n".join(lines))
+
+
 def register(registry: Registry) -> None:
-    @registry.command(
+    tickers = (Arg("tickers", "tickers or company names", True, True),)
+    registry.command(
         "watch",
         "get alerts on breaking news for these tickers: /watch TSLA NVDA Apple",
-        args=(Arg("tickers", "tickers or company names", True, True),),
+        args=tickers,
         access=Access.CHAT_ADMIN,
         delivers_here=True,
-    )
-    async def watch(ctx: Context) -> Reply:
-        if not ctx.args:
-            return refusal(f"Which tickers? e.g. {USAGE}")
-        found, unknown = parse_tickers(ctx)
-        chat = (ctx.caller.platform, ctx.caller.chat_id)
-        watched = await ctx.core.alerts.watchlist(chat)
-        new = [s for s in found if s not in watched]
-        limit = ctx.core.settings.max_watchlist
-        if len(watched) + len(new) > limit:
-            room = limit - len(watched)
-            return refusal(
-                f"This chat can watch at most {limit} tickers; it watches {len(watched)}, so "
-                f"there is room for {room} more (you asked for {len(new)}). /unwatch some first."
-            )
-        added = await ctx.core.alerts.watch(chat, new, ctx.now)
-        if not found:
-            return refusal(f"{_unknown_line(unknown)} Try e.g. {USAGE}")
-        log.info("%s chat %s watches %s", *chat, ", ".join(added) or "nothing new")
-        lines = [
-            f"Watching {', '.join(added)}: an alert comes here when breaking news makes a signal."
-            if added
-            else f"Already watching {', '.join(found)}."
-        ]
-        lines.append(_unknown_line(unknown))
-        return text(" ".join(line for line in lines if line))
-
-    @registry.command(
+    )(watch)
+    registry.command(
         "unwatch",
         "stop alerts for these tickers: /unwatch TSLA",
-        args=(Arg("tickers", "tickers or company names", True, True),),
+        args=tickers,
         access=Access.CHAT_ADMIN,
-    )
-    async def unwatch(ctx: Context) -> Reply:
-        if not ctx.args:
-            return refusal("Which tickers? e.g. /unwatch TSLA")
-        found, unknown = parse_tickers(ctx)
-        chat = (ctx.caller.platform, ctx.caller.chat_id)
-        removed = await ctx.core.alerts.unwatch(chat, found)
-        others = [s for s in found if s not in removed]
-        lines = [
-            f"Stopped watching {', '.join(removed)}." if removed else "",
-            f"Not on this chat's watchlist: {', '.join(others)}." if others else "",
-            _unknown_line(unknown),
-        ]
-        return text(" ".join(line for line in lines if line))
-
-    @registry.command("watchlist", "the tickers this chat watches, with their latest signals")
-    async def watchlist(ctx: Context) -> Reply:
-        chat = (ctx.caller.platform, ctx.caller.chat_id)
-        symbols = await ctx.core.alerts.watchlist(chat)
-        if not symbols:
-            return text(f"This chat watches no tickers. {USAGE} starts alerts.")
-        lines = [await _signal_line(ctx, s) for s in symbols]
-        limit = ctx.core.settings.max_watchlist
-        head = f"Watching {len(symbols)} of at most {limit} tickers:"
-        return text(head + "\n" + "\n".join(lines))
+    )(unwatch)
+    registry.command(
+        "watchlist", "the tickers this chat watches, with their latest signals"
+    )(watchlist)
