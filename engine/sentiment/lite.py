@@ -25,9 +25,11 @@ from engine.sentiment import in_worker
 from engine.sentiment.clean import clean_text
 from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.runtime import missing_package, one_line
+from engine.sentiment.target import TARGET_STYLES, Target, TargetStyle, model_input
 
 LITE_FORMAT = "tradethehype-lite"
-LITE_VERSION = 2
+LITE_VERSION = 3  # v3: trained on (headline, company) inputs too; v2 folders still load
+READABLE_VERSIONS = (2, 3)
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "lite"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -44,7 +46,7 @@ class LiteModel(OnnxClassifier):
     def from_dir(cls, folder: Path, *, batch_size: int = 32) -> LiteModel:
         """Read `folder`/lite.json; raises ValueError / OSError / KeyError when unusable."""
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-        if meta.get("format") != LITE_FORMAT or meta.get("version") != LITE_VERSION:
+        if meta.get("format") != LITE_FORMAT or meta.get("version") not in READABLE_VERSIONS:
             raise ValueError(f"not a {LITE_FORMAT} v{LITE_VERSION} model card")
         labels = tuple(str(label) for label in meta["labels"])
         if sorted(labels) != sorted(LABELS):
@@ -87,6 +89,7 @@ class LiteBackend:
         self.model_id = DEFAULT_MODEL_ID if model_dir is None else str(model_dir)
         self.cache_key = ""  # set by load(): identifies the exact model for the score cache
         self.card: dict[str, Any] = {}
+        self.target_style: TargetStyle | None = None  # set by load() from the model card
         self._model: LiteModel | None = None
         self._lock = threading.Lock()
 
@@ -117,9 +120,40 @@ class LiteBackend:
                 f"sentiment backend 'lite': model folder {where} is not usable: "
                 f"{one_line(err)}; {_RETRAIN}"
             ) from err
+        style = card.get("target_input")
         self.card = card
         self.cache_key = f"lite:{key}"
+        self.target_style = style if style in TARGET_STYLES else None
         self._model = model
+
+    @property
+    def supports_targets(self) -> bool:
+        """Whether this model was trained to score a company within a headline (v3)."""
+        return self.target_style is not None
+
+    async def classify_targets(self, targets: Sequence[Target]) -> list[Sentiment]:
+        """Class probabilities for each (headline, company), in input order (in a thread)."""
+        if not targets:
+            return []
+        if self._model is None:
+            raise RuntimeError("LiteBackend.load() must be called before classify_targets()")
+        batch = list(targets)
+        return await in_worker(lambda stop: self.classify_targets_sync(batch, stop))
+
+    def classify_targets_sync(
+        self, targets: Sequence[Target], stop: threading.Event | None = None
+    ) -> list[Sentiment]:
+        """`classify_targets` without the thread hop. A model without target training (v2)
+        is not asked: that raises RuntimeError, check `supports_targets` first."""
+        assert self._model is not None
+        if self.target_style is None:
+            raise RuntimeError(f"lite model {self.model_id!r} was not trained on targets")
+        inputs = [model_input(t, self.target_style) for t in targets]
+        with self._lock:
+            probs = self._model.predict_proba(
+                [a for a, _ in inputs], stop, pairs=[b for _, b in inputs]
+            )
+        return [to_sentiment(self._model.labels, row) for row in probs.tolist()]
 
     async def classify(self, texts: Sequence[str]) -> list[Sentiment]:
         """Class probabilities for each text, in input order (model work runs in a thread)."""

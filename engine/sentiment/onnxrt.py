@@ -73,16 +73,27 @@ class OnnxClassifier:
         self._tokenizer = tokenizer
         self._session = session
 
-    def logits(self, texts: Sequence[str], stop: threading.Event | None = None) -> np.ndarray:
+    def logits(
+        self,
+        texts: Sequence[str],
+        stop: threading.Event | None = None,
+        *,
+        pairs: Sequence[str] | None = None,
+    ) -> np.ndarray:
         """Raw class scores, shape (len(texts), classes), rows in input order.
 
+        `pairs`: a second segment per text ("" for none), for a model trained on text pairs.
         Raises ScoringStopped between batches once `stop` is set.
         """
         if self._session is None:
             raise RuntimeError("OnnxClassifier.load() must be called before logits()")
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
+        if pairs is None:
+            encodings = self._tokenizer.encode_batch(list(texts))
+        else:
+            inputs = [(t, p) if p else t for t, p in zip(texts, pairs, strict=True)]
+            encodings = self._tokenizer.encode_batch(inputs)
         ids = [e.ids for e in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
@@ -103,10 +114,14 @@ class OnnxClassifier:
         return out
 
     def predict_proba(
-        self, texts: Sequence[str], stop: threading.Event | None = None
+        self,
+        texts: Sequence[str],
+        stop: threading.Event | None = None,
+        *,
+        pairs: Sequence[str] | None = None,
     ) -> np.ndarray:
         """Softmax of `logits`, columns in `labels` order."""
-        x = self.logits(texts, stop).astype(np.float64)
+        x = self.logits(texts, stop, pairs=pairs).astype(np.float64)
         x -= x.max(axis=1, keepdims=True)
         e = np.exp(x)
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
