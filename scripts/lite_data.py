@@ -1,0 +1,80 @@
+"""The lite model's training examples: headlines alone and (headline, company) targets.
+
+- TFNS (labelled financial tweets): every row as a headline-level example (text alone), and a
+  row naming exactly one cashtag also as a target example for that ticker (its cashtag names
+  the company the label is about).
+- SEntFiN: one target example per (headline, entity) with the entity's own label; only the
+  "train" part of scripts/sentfin.py's split is trained on.
+
+Inputs are built by engine.sentiment.target.model_input, the function the runtime uses, so
+training and inference read the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from engine.sentiment.clean import clean_text
+from engine.sentiment.target import Target, TargetStyle, model_input
+from scripts.sentfin import Headline
+
+LABELS = ("negative", "positive", "neutral")  # index = TFNS label value
+_CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z.]{0,9})\b")
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str  # first segment, cleaned
+    pair: str  # second segment, "" for none
+    label: int  # index into LABELS
+    source: str  # "tfns", "tfns-target" or "sentfin"
+    mixed: bool = False  # a headline whose companies have different labels
+
+
+def headline_examples(texts: Sequence[str], y: Sequence[int], rows: Iterable[int]) -> list[Example]:
+    return [Example(clean_text(texts[i]), "", int(y[i]), "tfns") for i in rows]
+
+
+def locate(text: str, mention: str) -> Target:
+    """A Target for `mention` at its first case-insensitive place in `text` (or unplaced)."""
+    start = text.lower().find(mention.lower())
+    if start < 0:
+        return Target(text, mention)
+    return Target(text, mention, start, start + len(mention))
+
+
+def tfns_target_examples(
+    texts: Sequence[str], y: Sequence[int], rows: Iterable[int], style: TargetStyle
+) -> list[Example]:
+    """Rows naming exactly one distinct cashtag, as a target example for that ticker."""
+    out: list[Example] = []
+    for i in rows:
+        tags = {m.upper() for m in _CASHTAG.findall(texts[i])}
+        if len(tags) != 1:
+            continue
+        first = _CASHTAG.search(texts[i])
+        assert first is not None
+        target = Target(texts[i], first.group(0), first.start(), first.end())
+        text, pair = model_input(target, style)
+        out.append(Example(text, pair, int(y[i]), "tfns-target"))
+    return out
+
+
+def sentfin_examples(headlines: Iterable[Headline], style: TargetStyle) -> list[Example]:
+    out: list[Example] = []
+    for h in headlines:
+        for entity, label in h.entities:
+            text, pair = model_input(locate(h.title, entity), style)
+            out.append(Example(text, pair, LABELS.index(label), "sentfin", h.mixed))
+    return out
+
+
+def encode(tokenizer: object, examples: Sequence[Example], max_length: int) -> list[list[int]]:
+    """Token ids per example with a `tokenizers.Tokenizer` (pairs as two segments)."""
+    tok = tokenizer.__class__.from_str(tokenizer.to_str())  # type: ignore[attr-defined]
+    tok.no_padding()
+    tok.enable_truncation(max_length=max_length)
+    inputs = [(e.text, e.pair) if e.pair else e.text for e in examples]
+    return [enc.ids for enc in tok.encode_batch(inputs)]
