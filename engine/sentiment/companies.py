@@ -37,6 +37,7 @@ from engine.sentiment.target import Target, TargetScorer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+AnalystRule = Callable[[str, SymbolMatch, Sequence[SymbolMatch]], AnalystCall | None]
 
 # An analyst action is a fact, not a model's guess: its direction gets this probability and the
 # other two classes share the rest. 0.9 weighs one action like a clear headline of the model's.
@@ -79,17 +80,21 @@ class Subject:
 
 
 def headline_subjects(
-    symbols: Extractor, title: str, feed_tickers: Sequence[str] = ()
+    symbols: Extractor,
+    title: str,
+    feed_tickers: Sequence[str] = (),
+    analyst: AnalystRule = analyst_call,
 ) -> list[Subject]:
-    """The companies `title` is about, each once: those its text names as news, and the feed's
-    tags only when the text names no company (rule a); tags first, then in text order."""
+    """The companies `title` is about, each once, in text order: those its text names as news,
+    or the feed's tags when the text names no company (rule a); each with its analyst action
+    (`analyst`: engine.sentiment.analyst.analyst_call) if there is one."""
     found = symbols.extract(title)
     named = [m for m in found if m.role == "subject"]
     in_text = {m.symbol for m in named}
     tagged = [m for m in symbols.extract("", feed_tickers) if m.symbol not in in_text]
     chosen = named if named else tagged
     everything = [*tagged, *found]
-    return [Subject(m, len(chosen), analyst_call(title, m, everything)) for m in chosen]
+    return [Subject(m, len(chosen), analyst(title, m, everything)) for m in chosen]
 
 
 def analyst_sentiment(call: AnalystCall) -> Sentiment:
