@@ -13,14 +13,15 @@ import json
 import os
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from bot.cli_common import add_model, config_for, out
+from bot.config import Config
 from engine.errors import BackendUnavailable, UserError
 from engine.models import LABELS, Sentiment
-from engine.sentiment import chunk_size
+from engine.sentiment import SentimentBackend, chunk_size
 
 MAX_LINE_BYTES = 1 << 20  # longer lines are cut here (the model reads far less anyway)
 _END = object()
@@ -45,10 +46,18 @@ def add_parsers(sub: Any) -> None:
             "Score each TEXT, or each line of standard input when no TEXT is given, and print "
             'one JSON object per line, in input order: {"text", "label", "scores", "backend", '
             '"model"}. Blank lines are skipped; undecodable bytes become U+FFFD; long texts '
-            "are cut to the model's length limit."
+            "are cut to the model's length limit. With --per-ticker each object also has "
+            '"tickers": [{"symbol", "label", "scores", "decided_by"}], one per company the text '
+            "is about, scored as the signal engine scores it (decided_by: headline, company "
+            "or analyst)."
         ),
     )
     p.add_argument("text", nargs="*", metavar="TEXT", help="texts to score (default: stdin)")
+    p.add_argument(
+        "--per-ticker",
+        action="store_true",
+        help="also score each company the text names, as the signal engine does",
+    )
     _add_model_options(p)
     p.add_argument("--backend", choices=("finbert", "lite"), help="sentiment backend")
     p.add_argument(
@@ -109,6 +118,7 @@ async def run_sentiment(args: argparse.Namespace, stdin: BinaryIO | None = None)
     except BackendUnavailable as err:
         raise UserError(str(err)) from err
 
+    score = await _per_ticker(config, backend) if args.per_ticker else _headlines(backend)
     size = chunk_size(backend)  # lines scored together: a few model batches
     if args.text:
         lines: AsyncIterator[list[str]] = _chunks_of(_from_args(args.text), size)
@@ -116,15 +126,59 @@ async def run_sentiment(args: argparse.Namespace, stdin: BinaryIO | None = None)
         lines = read_chunks(stdin or _own_stdin(), size)
     sink = sys.stdout.buffer
     async for chunk in lines:
-        results = await backend.classify(chunk)
+        docs = await score(chunk)
         sink.write(
             b"".join(
-                _json_line(text, r, backend.name, backend.model_id)
-                for text, r in zip(chunk, results, strict=True)
+                _json_line(dict(doc, backend=backend.name, model=backend.model_id))
+                for doc in docs
             )
         )
         sink.flush()
     return 0
+
+
+Scoring = Callable[[list[str]], Awaitable[list[dict[str, Any]]]]
+
+
+def _headlines(backend: SentimentBackend) -> Scoring:
+    async def score(chunk: list[str]) -> list[dict[str, Any]]:
+        results = await backend.classify(chunk)
+        return [{"text": t, **_scored(r)} for t, r in zip(chunk, results, strict=True)]
+
+    return score
+
+
+async def _per_ticker(config: Config, backend: SentimentBackend) -> Scoring:
+    """Each text's score and, for each company the project's extractor finds in it, the score
+    the signal engine would use for that company (engine.sentiment.companies)."""
+    from bot.wiring import make_targets
+    from engine.sentiment.companies import CompanyScorer, headline_subjects
+    from engine.symbols import SymbolIndex
+
+    try:
+        targets = await make_targets(config, backend)
+    except BackendUnavailable as err:
+        raise UserError(str(err)) from err
+    symbols = await asyncio.to_thread(SymbolIndex.load)
+    scorer = CompanyScorer(backend, targets)
+
+    async def score(chunk: list[str]) -> list[dict[str, Any]]:
+        subjects = [(text, headline_subjects(symbols, text)) for text in chunk]
+        results = await scorer.score(subjects)
+        docs = []
+        for (text, found), (headline, by_symbol) in zip(subjects, results, strict=True):
+            tickers = [
+                {
+                    "symbol": s.symbol,
+                    **_scored(by_symbol[s.symbol].sentiment),
+                    "decided_by": by_symbol[s.symbol].basis.decided_by,
+                }
+                for s in found
+            ]
+            docs.append({"text": text, **_scored(headline), "tickers": tickers})
+        return docs
+
+    return score
 
 
 def _own_stdin() -> BinaryIO:
@@ -141,14 +195,14 @@ def _own_stdin() -> BinaryIO:
         return sys.stdin.buffer
 
 
-def _json_line(text: str, result: Sentiment, backend: str, model: str) -> bytes:
-    doc = {
-        "text": text,
+def _scored(result: Sentiment) -> dict[str, Any]:
+    return {
         "label": result.label,
         "scores": {label: round(float(result.scores[label]), 4) for label in LABELS},
-        "backend": backend,
-        "model": model,
     }
+
+
+def _json_line(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
 
 

@@ -20,6 +20,7 @@ from engine.prices.csv import CsvPriceProvider
 from engine.prices.yahoo import YFinancePriceProvider
 from engine.sentiment import SentimentBackend
 from engine.sentiment.backends import load_backend
+from engine.sentiment.target import TargetScorer
 from engine.signals import Weights
 from engine.store import Store
 from engine.symbols import SymbolIndex
@@ -59,6 +60,19 @@ async def make_sentiment(config: Config) -> SentimentBackend:
     )
 
 
+async def make_targets(config: Config, sentiment: SentimentBackend) -> TargetScorer | None:
+    """What scores a company within a headline (engine.sentiment.companies, rule c): the lite
+    backend itself; with finbert the shipped lite model (FinBERT still scores headlines). A lite
+    model not trained on targets (v2) is kept but never asked (`supports_targets` is False)."""
+    if hasattr(sentiment, "classify_targets"):
+        return sentiment  # type: ignore[return-value]
+    if config.sentiment.backend != "finbert":
+        return None
+    return await asyncio.to_thread(  # type: ignore[return-value]
+        load_backend, "lite", None, batch_size=config.sentiment.batch_size
+    )
+
+
 async def open_store(config: Config, *, read_only: bool = False) -> Store:
     """The configured store, waiting [store] busy_timeout_seconds for another process's lock.
     With `read_only` nothing is written; a store not made yet reads as an empty one."""
@@ -79,6 +93,7 @@ async def open_engine(
     clock: Clock,
     symbols: SymbolIndex | None = None,
     sentiment: SentimentBackend | None = None,
+    targets: TargetScorer | None = None,
     prices: PriceProvider | None = None,
     calendar: MarketCalendar | None = None,
     polled: bool = False,
@@ -93,7 +108,11 @@ async def open_engine(
     settings = settings_from(config)
     symbols = symbols or await asyncio.to_thread(SymbolIndex.load)
     prices = prices or make_prices(config, calendar or MarketCalendar())
-    sentiment = sentiment or await make_sentiment(config)
+    if sentiment is None:
+        sentiment = await make_sentiment(config)
+        targets = targets or await make_targets(config, sentiment)
+    elif targets is None and hasattr(sentiment, "classify_targets"):
+        targets = sentiment  # type: ignore[assignment]  # a lite backend passed in
     store = await open_store(config, read_only=read_only)
     news: NewsFetcher | None = None
     try:
@@ -118,6 +137,7 @@ async def open_engine(
             store=store,
             clock=clock,
             headlines=headlines,
+            targets=targets,
         )
     finally:
         if news is not None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from engine.models import Levels, Quote
-from engine.records import SignalRecord
+from engine.records import ArticleRecord, SignalRecord
 
 MARKET_TZ = ZoneInfo("America/New_York")
 
@@ -94,6 +94,30 @@ def label_phrase(label: str, score: float) -> str:
     return f"{label} {score:.2f}"
 
 
+_LEANS = {"positive": "bullish", "negative": "bearish", "neutral": "neutral"}
+
+
+def lean(label: str) -> str:
+    """A sentiment label as a direction: positive -> "bullish", negative -> "bearish"."""
+    return _LEANS.get(label, label)
+
+
+def company_phrase(a: ArticleRecord, symbol: str) -> str:
+    """How a headline reads for `symbol`, and why when its own score did not decide:
+    "bearish for AMD — headline bullish; scored for AMD (the headline names 2 companies)",
+    "bullish for CMG — analyst action: favorite stock (Goldman)", "bullish for NVDA"."""
+    said = f"{lean(a.label)} for {symbol}"
+    if a.decided_by == "analyst":
+        why = f"analyst action: {a.action or 'rating'}" + (f" ({a.analyst})" if a.analyst else "")
+    elif a.decided_by == "company":
+        why = f"scored for {symbol} (the headline names {a.companies} companies)"
+    else:
+        return said
+    own = a.headline_label or a.label
+    differs = f"headline {lean(own)}; " if own != a.label else ""
+    return f"{said} — {differs}{why}"
+
+
 def render_why(p: SignalRecord, now: datetime | None = None) -> str:
     """How a recorded signal was made, from the record the store keeps.
 
@@ -159,4 +183,6 @@ def _why_headlines(p: SignalRecord, made: datetime, now: datetime) -> list[str]:
         weight = f" weight {weights[i]:.2f}" if i < len(weights) else ""
         lines.append(f" - {a.title}")
         lines.append(f"   {a.source}, {ago}; {a.label} ({probs}){weight}")
+        if a.decided_by != "headline":  # the headline's own score did not decide: say why
+            lines.append(f"   {company_phrase(a, p.symbol)}")
     return lines

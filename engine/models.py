@@ -13,6 +13,7 @@ from typing import Any, Literal
 Label = Literal["positive", "negative", "neutral"]
 LABELS: tuple[Label, ...] = ("positive", "negative", "neutral")
 Direction = Literal["bullish", "bearish"]
+DecidedBy = Literal["headline", "company", "analyst"]  # see engine.sentiment.companies
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,31 @@ class Levels:
 
 
 @dataclass(frozen=True)
+class Basis:
+    """What decided a headline's sentiment for one company in it (engine.sentiment.companies)."""
+
+    decided_by: DecidedBy = "headline"
+    companies: int = 1  # distinct companies the headline is about
+    analyst: str = ""  # decided by an analyst action: who ("Goldman")
+    action: str = ""  # and what ("downgrade", "favorite stock")
+
+
+@dataclass(frozen=True)
+class CompanySentiment:
+    """A headline's sentiment for one company in it, the headline's own, and what decided."""
+
+    sentiment: Sentiment  # for the company: what its signal uses
+    headline: Sentiment  # the headline's own score
+    basis: Basis = Basis()
+
+
+@dataclass(frozen=True)
 class ScoredArticle:
     article: Article
-    sentiment: Sentiment
+    sentiment: Sentiment  # for the signal's ticker (what the aggregate used)
     weight: float  # confidence x recency weight used in the aggregate
+    headline: Sentiment | None = None  # the headline's own score; None: the same as `sentiment`
+    basis: Basis = Basis()
 
 
 @dataclass

@@ -25,7 +25,9 @@ from engine.news.polling import LiveNews, NewsSource
 from engine.prices import PriceProvider, PriceSnapshot
 from engine.prices.lookup import PriceRound, fetch_prices
 from engine.publish import Publishing
-from engine.sentiment import SentimentBackend, backend_label, chunk_size
+from engine.sentiment import SentimentBackend, backend_label
+from engine.sentiment.companies import CompanyScorer, Subject, headline_subjects
+from engine.sentiment.target import TargetScorer
 from engine.signals import (
     Aggregate,
     Decision,
@@ -117,12 +119,14 @@ class SignalEngine(Publishing):
         clock: Clock,
         headlines: NewsSource | None = None,
         calendar: MarketCalendar | None = None,
+        targets: TargetScorer | None = None,
     ) -> None:
         self.settings = settings
         self.news = news  # fetches; per-ticker feeds are always read at request time
         self._headlines = headlines
         self.symbols = symbols
         self.sentiment = sentiment
+        self.targets = targets  # scores a company within a headline (engine.sentiment.companies)
         self.prices = prices
         self.calendar = calendar or prices.calendar  # whether the market is open, for users
         self.store = store
@@ -245,13 +249,16 @@ class SignalEngine(Publishing):
         failures = [
             {"source": f.source, "error": f.error} for f in general.failures + specific.failures
         ]
-        mentioned = self._group_by_symbol(general.articles).get(symbol, [])
-        articles, _, _ = fresh_and_unique(mentioned + specific.articles, now, s.max_age)
+        about = dict(self._group_by_symbol(general.articles).get(symbol, []))
+        for art in specific.articles:  # a per-ticker feed tags its items with the ticker
+            found = headline_subjects(self.symbols, art.title, (*art.feed_tickers, symbol))
+            about.update((art, x) for x in found if x.symbol == symbol)
+        articles, _, _ = fresh_and_unique(about, now, s.max_age)
         view = TickerView(
             symbol, name, self.backend_label, now, None, "", None, None, None, s.max_age, failures
         )
         view.market, view.price_source = self.calendar.state(now), self.prices.name
-        candidates = await self._score({symbol: articles}, now)
+        candidates = await self._score({symbol: [(a, about[a]) for a in articles]}, now)
         if not candidates:
             view.reason = f"no fresh news on {symbol} in the last {_hours(s.max_age)}"
             return view
@@ -285,51 +292,36 @@ class SignalEngine(Publishing):
 
     def subjects(self, articles: Sequence[Article]) -> dict[str, list[Article]]:
         """The stories by the ticker each is about (the alert job: which tickers to score)."""
-        return self._group_by_symbol(articles)
+        return {k: [a for a, _ in v] for k, v in self._group_by_symbol(articles).items()}
 
-    def _group_by_symbol(self, articles: Sequence[Article]) -> dict[str, list[Article]]:
-        grouped: dict[str, list[Article]] = defaultdict(list)
+    def _group_by_symbol(
+        self, articles: Sequence[Article]
+    ) -> dict[str, list[tuple[Article, Subject]]]:
+        grouped: dict[str, list[tuple[Article, Subject]]] = defaultdict(list)
         for art in articles:
-            for m in self.symbols.extract(art.title, art.feed_tickers):
-                if m.role == "subject":
-                    grouped[m.symbol].append(art)
+            for subject in headline_subjects(self.symbols, art.title, art.feed_tickers):
+                grouped[subject.symbol].append((art, subject))
         return dict(grouped)
 
     async def _score(
-        self, by_symbol: dict[str, list[Article]], now: datetime, *, cache_scores: bool = True
+        self,
+        by_symbol: dict[str, list[tuple[Article, Subject]]],
+        now: datetime,
+        *,
+        cache_scores: bool = True,
     ) -> list[_Candidate]:
-        unique: dict[str, Article] = {}
-        for arts in by_symbol.values():
-            for a in arts:
-                unique.setdefault(a.title, a)
-        if not unique:
+        """Each symbol's headlines scored for that symbol (engine.sentiment.companies)."""
+        pairs = [(a.title, [subject]) for arts in by_symbol.values() for a, subject in arts]
+        if not pairs:
             return []
-        # Scores computed before by the same model for the same text come from the store.
-        model_key = getattr(self.sentiment, "cache_key", "") or (
-            f"{self.sentiment.name}:{self.sentiment.model_id}"
-        )
-        by_title = await self.store.cached_sentiments(model_key, list(unique))
-        titles = [t for t in unique if t not in by_title]
-        t0 = time.perf_counter()
-        step = chunk_size(self.sentiment)
-        for start in range(0, len(titles), step):  # each chunk kept as soon as it is scored:
-            chunk = titles[start : start + step]  # an interrupted run loses one chunk at most
-            fresh = list(zip(chunk, await self.sentiment.classify(chunk), strict=True))
-            by_title.update(fresh)
-            if cache_scores:
-                await self.store.cache_sentiments(model_key, fresh, now)
-        log.info(
-            "Scored %d headlines with %s in %.1f s (%d from the store)",
-            len(titles),
-            self.sentiment.name,
-            time.perf_counter() - t0,
-            len(unique) - len(titles),
-        )
+        scorer = CompanyScorer(self.sentiment, self.targets, self.store)
+        scored = iter(await scorer.score(pairs, now if cache_scores else None))
         out: list[_Candidate] = []
         for symbol, arts in by_symbol.items():
             if not arts:
                 continue
-            agg = aggregate([(a, by_title[a.title]) for a in arts], now, self.settings.half_life)
+            mine = [(a, next(scored)[1][symbol]) for a, _ in arts]
+            agg = aggregate(mine, now, self.settings.half_life)
             out.append(_Candidate(symbol, self.symbols.name_of(symbol) or symbol, agg))
         return out
 

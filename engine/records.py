@@ -23,14 +23,22 @@ Payload = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """A headline behind a signal, with the model's label and class probabilities."""
+    """A headline behind a signal, with its label and class probabilities for the signal's
+    ticker, the headline's own, and what decided (engine.sentiment.companies). A headline
+    stored before per-company scores were kept reads as decided by the headline."""
 
     title: str
     url: str
     source: str
     published: datetime
-    label: str  # positive / negative / neutral
+    label: str  # positive / negative / neutral, for the signal's ticker
     scores: Mapping[str, float] = field(default_factory=dict)
+    headline_label: str = ""  # the headline's own ("" = the same as `label`)
+    headline_scores: Mapping[str, float] = field(default_factory=dict)
+    decided_by: str = "headline"  # "headline", "company" or "analyst"
+    companies: int = 1  # how many companies the headline is about
+    analyst: str = ""  # decided by an analyst action: who
+    action: str = ""  # and what
 
     @property
     def score(self) -> float:
@@ -44,13 +52,22 @@ class ArticleRecord:
 
     @classmethod
     def parse(cls, a: Payload) -> ArticleRecord:
+        headline_label = str(a.get("label", "neutral"))
+        headline_scores = dict(a.get("scores") or {})
+        t = a.get("for_ticker") or {}
         return cls(
             title=str(a["title"]),
             url=str(a.get("url") or ""),
             source=str(a.get("source") or ""),
             published=datetime.fromisoformat(a["published"]),
-            label=str(a.get("label", "neutral")),
-            scores=dict(a.get("scores") or {}),
+            label=str(t.get("label") or headline_label),
+            scores=dict(t.get("scores") or headline_scores),
+            headline_label=headline_label,
+            headline_scores=headline_scores,
+            decided_by=str(t.get("decided_by") or "headline"),
+            companies=int(t.get("companies") or 1),
+            analyst=str(t.get("analyst") or ""),
+            action=str(t.get("action") or ""),
         )
 
 

@@ -4,22 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.models import Digest, ScoredArticle, Signal
+from engine.models import Digest, ScoredArticle, Sentiment, Signal
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _scores(s: Sentiment) -> dict[str, float | None]:
+    return {k: _r(v) for k, v in s.scores.items()}
+
+
 def article_to_dict(item: ScoredArticle) -> dict[str, Any]:
+    """A headline behind a signal: "label" and "scores" are the headline's own; "for_ticker"
+    is its sentiment for the signal's ticker and what decided it (engine.sentiment.companies):
+    "decided_by" ("headline", "company" or "analyst"), "companies" (how many the headline is
+    about) and, for an analyst action, "analyst" and "action"."""
     a = item.article
+    headline = item.headline or item.sentiment
+    basis = item.basis
+    ticker: dict[str, Any] = {
+        "label": item.sentiment.label,
+        "scores": _scores(item.sentiment),
+        "decided_by": basis.decided_by,
+        "companies": basis.companies,
+    }
+    if basis.decided_by == "analyst":
+        ticker.update(analyst=basis.analyst, action=basis.action)
     return {
         "title": a.title,
         "url": a.url,
         "source": a.source,
         "published": a.published.isoformat(),
-        "label": item.sentiment.label,
-        "scores": {k: _r(v) for k, v in item.sentiment.scores.items()},
+        "label": headline.label,
+        "scores": _scores(headline),
+        "for_ticker": ticker,
     }
 
 

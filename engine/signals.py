@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine.models import Article, Direction, PastSignal, ScoredArticle, Sentiment
+from engine.models import (
+    Article,
+    Basis,
+    CompanySentiment,
+    Direction,
+    PastSignal,
+    ScoredArticle,
+    Sentiment,
+)
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,23 @@ def recency_weight(published: datetime, now: datetime, half_life: timedelta) -> 
 
 
 def aggregate(
-    scored: Sequence[tuple[Article, Sentiment]], now: datetime, half_life: timedelta
+    scored: Sequence[tuple[Article, Sentiment | CompanySentiment]],
+    now: datetime,
+    half_life: timedelta,
 ) -> Aggregate:
+    """The weighted sentiment of a symbol's headlines; a CompanySentiment counts with its
+    sentiment for the company (the headline's own is kept alongside, for `why`)."""
     items: list[ScoredArticle] = []
     total = pos = neg = polar = 0.0
-    for article, sentiment in scored:
+    for article, scored_as in scored:
+        if isinstance(scored_as, CompanySentiment):
+            sentiment = scored_as.sentiment
+            extra: tuple[Sentiment | None, Basis] = (scored_as.headline, scored_as.basis)
+        else:
+            sentiment, extra = scored_as, (None, Basis())
         confidence = max(sentiment.scores.values()) if sentiment.scores else 0.0
         weight = confidence * recency_weight(article.published, now, half_life)
-        items.append(ScoredArticle(article, sentiment, round(weight, 4)))
+        items.append(ScoredArticle(article, sentiment, round(weight, 4), *extra))
         total += weight
         polar += weight * sentiment.polarity
         pos += weight * sentiment.scores.get("positive", 0.0)

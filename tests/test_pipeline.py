@@ -86,8 +86,17 @@ async def test_json_schema(world) -> None:
         assert set(s["price"]) >= {"last", "as_of", "stale"}
         assert s["levels"] is None or set(s["levels"]) == {"entry", "stop", "target"}
         for a in s["articles"]:
-            assert set(a) == {"title", "url", "source", "published", "label", "scores"}
+            assert set(a) == {
+                "title",
+                "url",
+                "source",
+                "published",
+                "label",
+                "scores",
+                "for_ticker",
+            }
             assert set(a["scores"]) == {"positive", "negative", "neutral"}
+            assert set(a["for_ticker"]) == {"label", "scores", "decided_by", "companies"}
 
 
 @pytest.mark.asyncio
