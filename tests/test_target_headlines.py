@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import re
 import sys
 from collections.abc import Sequence
@@ -192,6 +193,8 @@ def test_the_benchmark_scores_both_paths() -> None:
     assert mixed["target"]["accuracy"] == 1.0
     assert mixed["target"]["headlines_all_right"] == mixed["target"]["headlines"] >= 150
     assert mixed["baseline"]["headlines_all_right"] == 0  # one label cannot fit a mixed line
+    assert 0.5 <= mixed["copy_ceiling"] < 0.6  # mostly two companies, one up and one down
+    assert report["sets"]["US controls"]["copy_ceiling"] == 1.0
     assert report["errors_of"] == "target" and report["errors"] == []
     assert "SEntFiN test, mixed" not in report["sets"]
     first = oracle.seen[0]
@@ -201,7 +204,7 @@ def test_the_benchmark_scores_both_paths() -> None:
 def test_a_headline_only_model_gets_the_baseline_alone() -> None:
     report = asyncio.run(targets.evaluate(HeadlineOnly(), {"us": CASES}, with_errors=True))
     assert report["target_aware"] is False
-    assert all(set(result) == {"baseline"} for result in report["sets"].values())
+    assert all(set(result) == {"baseline", "copy_ceiling"} for result in report["sets"].values())
     positives = sum(t.label == "positive" for c in CASES if c.mixed for t in c.companies)
     assert report["sets"]["US mixed"]["baseline"]["right"] == positives
     assert report["errors_of"] == "baseline"
@@ -217,7 +220,12 @@ def test_the_script_runs_on_the_shipped_model_without_sentfin(
     assert targets.main(["--us", str(small), "--sentfin", str(tmp_path / "none.csv")]) == 0
     out = capsys.readouterr().out
     assert "SEntFiN part skipped" in out and "is absent" in out
-    assert re.search(r"US mixed +3 +6 +\d\.\d{3}", out)
+    assert re.search(r"US mixed +3 +6 +0\.500 +\d\.\d{3} \(0 all right\) +-", out)
+    assert targets.main(["--us", str(small), "--sentfin", "none.csv", "--json", "--errors"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["target_aware"] is False and report["sentfin_skipped"]
+    assert report["sets"]["US mixed"]["baseline"]["companies"] == 6
+    assert {e["company"] for e in report["errors"]} <= {"NVDA", "AMD", "F", "GM", "XOM", "CVX"}
 
 
 def test_the_script_refuses_a_folder_that_is_not_a_model(
