@@ -117,9 +117,14 @@ def _calls(title: str, matches: tuple[SymbolMatch, ...]) -> tuple[tuple[str, Ana
     head = Head(title, matches)
     acts, used = _verbs(head)
     acts += _nouns(head, used)
+    named: dict[int, str] = {}  # per sentence: the first analyst a call names
+    for act in acts:
+        if act.analyst:
+            named.setdefault(head.seg[act.at], act.analyst)
     best: dict[str, tuple[tuple[int, int], AnalystCall]] = {}
     for act in acts:
-        analyst = act.analyst or head.seg_analyst.get(head.seg[act.at], "")
+        seg = head.seg[act.at]
+        analyst = act.analyst or named.get(seg) or head.seg_analyst.get(seg, "")
         call = AnalystCall(act.direction, act.action, analyst)
         for symbol in {o.symbol for o in act.objects or _nearest(head, act.at)}:
             rank = (-act.priority, act.at)
@@ -334,8 +339,7 @@ def _nouns(h: Head, used: set[int]) -> list[_Act]:
         start = mark.start
         off = from_before(h, max(0, start - 4), start)
         direction, action = mark.removed if off else mark.on
-        by = h.analyst_at(start - 2) if h.possessive(start - 1) else None
-        analyst = by.text if by is not None else ""
+        analyst = _possessor(h, start - 1)
         end, _ = _forward(h, mark.end - 1)
         analyst = analyst or _analyst_after(h, mark.end, end)
         acts.append(_Act(start, 2, direction, action, analyst, ()))
@@ -344,6 +348,17 @@ def _nouns(h: Head, used: set[int]) -> list[_Act]:
 
 
 # -- who and whom ------------------------------------------------------------------------
+
+
+def _possessor(h: Head, k: int) -> str:
+    """The analyst whose "'s" is token k: "Goldman's top pick", "Leerink's top pick"."""
+    if not h.possessive(k):
+        return ""
+    by = h.analyst_at(k - 1)
+    if by is not None:
+        return by.text
+    named = h.name_before(k - 1) if h.owner[k - 1] is None else None
+    return named[1] if named is not None else ""
 
 
 def _analyst_after(h: Head, a: int, end: int) -> str:

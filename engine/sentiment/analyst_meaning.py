@@ -22,6 +22,8 @@ from engine.sentiment.analyst_words import (
     Fam,
 )
 
+_LOOK_BACK = 24  # tokens before a list verb where the list it adds to may be named
+
 
 @dataclass(frozen=True, slots=True)
 class What:
@@ -49,6 +51,11 @@ def meaning(
         return What(2, *mark.added, True, (mark.start, mark.end))
     if mark is not None and (fam == Fam.REMOVE or from_before(h, a, mark.start)):
         return What(2, *mark.removed, True, (mark.start, mark.end))
+    if mark is None and fam in (Fam.ADD, Fam.REMOVE):
+        # the list named earlier in the sentence: "removes Apple from its list, adds Tesla"
+        earlier = _list_in(h, max(h.seg_start[h.seg[v]], v - _LOOK_BACK), v)
+        if earlier is not None:
+            return What(2, *(earlier.added if fam == Fam.ADD else earlier.removed), True)
     words = {h.word(k) for k in (*range(a, end), *range(*back))}
     to = rating_after(h, a, end, ("to",))
     credit = "credit " if words & CREDIT or (to is not None and to.text == "junk") else ""
