@@ -65,9 +65,6 @@ def assign_roles(
 _WINDOW = 12  # tokens after a bank's verb that can hold its object
 _CLAUSE_BREAK = re.compile(r"[;!?|—–]|[:,]\s|(?<!\b[A-Z])\.\s|\s-\s")
 _AFTER_RATING = frozenset({"at", "from", "on", "rating"})
-_CLAUSE_WORDS = frozenset(
-    {"after", "amid", "as", "because", "but", "despite", "following", "since", "when", "while"}
-)
 
 
 def _is_analyst(doc: Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
@@ -158,7 +155,7 @@ def _clause_end(doc: Doc, m: int) -> int:
     brk = _CLAUSE_BREAK.search(doc.text, doc.spans[m][1])
     stop = brk.start() if brk else len(doc.text)
     for t in range(m + 1, len(doc.low)):
-        if doc.spans[t][0] >= stop or doc.low[t] in _CLAUSE_WORDS:
+        if doc.spans[t][0] >= stop or doc.low[t] in W.CLAUSE_WORDS:
             return t
     return len(doc.low)
 

@@ -285,6 +285,42 @@ RATING_VERBS = _words(
 )
 
 
+# Words that open a new clause: a bank's verb before one does not act on what follows ("Wells
+# Fargo lifted after asset cap removal"), nor an analyst's call on a company reach past one.
+CLAUSE_WORDS = _words(
+    """
+    after amid as because but despite following since when while
+    """
+)
+
+
+# Analysts' ratings by what they say of the stock; "_" joins a two-word rating, which a headline
+# writes with a space or a hyphen ("equal weight", "equal-weight"). "junk" is a credit rating
+# agency's word for a sell.
+def _ratings(text: str) -> frozenset[str]:
+    return frozenset(w.replace("_", " ") for w in text.split())
+
+
+POSITIVE_RATINGS = _ratings(
+    """
+    accumulate add buy conviction_buy market_outperform outperform overweight positive
+    sector_outperform strong_buy
+    """
+)
+NEUTRAL_RATINGS = _ratings(
+    """
+    equal_weight equalweight hold in_line inline market_perform market_weight neutral
+    peer_perform peerperform sector_perform sector_weight
+    """
+)
+NEGATIVE_RATINGS = _ratings(
+    """
+    junk market_underperform negative reduce sector_underperform sell strong_sell underperform
+    underweight
+    """
+)
+
+
 # Preceding words that make a bank the source of a call: "downgraded at Barclays", "cut by UBS".
 ANALYST_PREPS = _words(
     """
