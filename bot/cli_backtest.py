@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import dataclasses
 import json
 import signal
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 from bot.cli_backtest_text import ProgressBar, render_report
 from bot.cli_common import add_model, config_for, out
 from bot.config import Config
-from bot.wiring import make_sentiment, settings_from
+from bot.wiring import make_sentiment, make_targets, settings_from
 from chat.schedule import parse_time
 from engine.backtest.news import load_news
 from engine.backtest.prices import History
@@ -123,6 +124,14 @@ async def run_backtest(args: argparse.Namespace, sentiment: SentimentBackend | N
     scores.path = scores_path(scores)
     await asyncio.to_thread(scores.load)
     setup = await _setup(args, config, scores)
+    targets = await make_targets(config, scores.inner)
+    company_scores = scores  # a lite backend scores companies too: one score file
+    if targets is not None and targets is not scores.inner:
+        company_scores = CachedScores(targets, Path())  # type: ignore[arg-type]
+        company_scores.path = scores_path(company_scores)
+        await asyncio.to_thread(company_scores.load)
+    if targets is not None:
+        setup = dataclasses.replace(setup, targets=company_scores)
     bar = ProgressBar(sys.stderr)
     with _interruptible() as stopped:
         try:
@@ -130,6 +139,8 @@ async def run_backtest(args: argparse.Namespace, sentiment: SentimentBackend | N
         finally:
             bar.finish()
             await asyncio.to_thread(scores.save)
+            if company_scores is not scores:
+                await asyncio.to_thread(company_scores.save)
     report = await asyncio.to_thread(
         build_report,
         replayed,

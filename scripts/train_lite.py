@@ -69,6 +69,7 @@ from scripts.lite_data import (  # noqa: E402
     Example,
     encode,
     headline_examples,
+    joined_examples,
     locate,
     sentfin_examples,
     tfns_target_examples,
@@ -220,6 +221,7 @@ class Data:
     """Both datasets, split; examples are built per input style on demand."""
 
     def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
         self.texts, self.y = read_rows(args.data)
         self.digest = hashlib.sha256(args.data.read_bytes()).hexdigest()
         self.sentfin_digest = hashlib.sha256(args.sentfin.read_bytes()).hexdigest()
@@ -241,14 +243,26 @@ class Data:
         )
 
     def examples(self, part: str, style: TargetStyle) -> list[Example]:
-        """"fit" or "val": TFNS headlines + TFNS single-cashtag targets + SEntFiN entities."""
+        """"fit" or "val": TFNS headlines + TFNS single-cashtag targets + SEntFiN entities;
+        for "fit" also the mixed headlines again (`--mixed-copies`) and made-up mixed ones
+        (`--joined`)."""
         rows = self.fit if part == "fit" else self.val
         sentfin = self.parts["train" if part == "fit" else "val"]
-        return (
+        out = (
             headline_examples(self.texts, self.y, rows)
             + tfns_target_examples(self.texts, self.y, rows, style)
             + sentfin_examples(sentfin, style)
         )
+        if part == "fit":
+            mixed = [e for e in out if e.mixed]
+            out += mixed * self.args.mixed_copies
+            out += joined_examples(sentfin, style, self.args.joined, self.args.seed)
+        return out
+
+
+def data_tag(args: argparse.Namespace) -> str:
+    """What the training examples depend on beyond the style, for run folder names."""
+    return f"m{args.mixed_copies}-j{args.joined}"
 
 
 def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]:
@@ -331,8 +345,9 @@ def compare_styles(
     for style in styles:
         fit = data.examples("fit", style)  # type: ignore[arg-type]
         sample = random.Random(args.seed).sample(fit, min(args.compare_limit, len(fit)))
+        name = f"compare-{style}-n{len(sample)}-e{args.compare_epochs}-{data_tag(args)}"
         run = train_run(
-            model, initial, args.work / f"compare-{style}-n{len(sample)}-e{args.compare_epochs}",
+            model, initial, args.work / name,
             sample, data.examples("val", style), tokenizer, args,  # type: ignore[arg-type]
             seed=args.seed, epochs=args.compare_epochs, keep=range(0),
         )
@@ -361,6 +376,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--styles", default="pair,marked", help="target input styles to compare (or one)")
     add("--compare-epochs", type=int, default=1)
     add("--compare-limit", type=int, default=8000, help="examples per style comparison run")
+    add("--mixed-copies", type=int, default=2, help="extra copies of mixed-label examples")
+    add("--joined", type=int, default=3000, help="made-up mixed headlines (2 examples each)")
     add("--seeds", default="13", help="training seeds, comma separated: one run each (a soup)")
     add("--epochs", type=int, default=3)
     add("--lr", type=float, default=8e-5)
@@ -406,7 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, Any] = {}
     candidates: dict[str, Path] = {}
     for seed in seeds:
-        tag = f"{style}-lr{args.lr:g}-e{args.epochs}-b{args.batch_size}-t{args.train_length}"
+        tag = (
+            f"{style}-lr{args.lr:g}-e{args.epochs}-b{args.batch_size}-t{args.train_length}"
+            f"-{data_tag(args)}"
+        )
         run_dir = args.work / f"run-{tag}-s{seed}"
         runs[f"seed {seed}"] = train_run(
             model, initial, run_dir, fit, val, tokenizer, args, seed=seed, epochs=args.epochs,

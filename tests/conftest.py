@@ -19,6 +19,7 @@ from aiohttp import web
 
 from engine.market import MarketCalendar
 from engine.models import Sentiment
+from engine.sentiment.target import Target
 from engine.symbols import SymbolIndex
 
 # No test may reach a model hub: fail fast instead of trying the network.
@@ -58,6 +59,28 @@ class KeywordSentiment:
             else:
                 out.append(Sentiment("neutral", {"positive": 0.1, "negative": 0.1, "neutral": 0.8}))
         return out
+
+
+class ClauseTargets:
+    """A fake target-aware model: the clause that names the company decides its label."""
+
+    name = "clause"
+    model_id = "test-clauses"
+    cache_key = "clause:v1"
+    target_style = "pair"
+    supports_targets = True
+
+    def __init__(self) -> None:
+        self.calls: list[list[Target]] = []
+        self._words = KeywordSentiment()
+
+    async def classify_targets(self, targets: Sequence[Target]) -> list:
+        self.calls.append(list(targets))
+        clauses = []
+        for t in targets:
+            parts = re.split(r"\b(?:as|while|but)\b|[;,]", t.text)
+            clauses.append(next((p for p in parts if t.mention in p), t.text))
+        return await self._words.classify(clauses)
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import KeywordSentiment
+from conftest import ClauseTargets, KeywordSentiment
 from support.backtestdata import SIGNALS, WEEK, write_news, write_prices
 
 from engine.backtest.baselines import candidate_trades, random_direction
@@ -18,6 +19,7 @@ from engine.backtest.scorecache import CachedScores
 from engine.market import MarketCalendar
 from engine.models import Article
 from engine.pipeline import EngineSettings
+from engine.sentiment.target import Target
 from engine.symbols import SymbolIndex
 
 
@@ -171,3 +173,43 @@ def test_the_entry_is_the_first_price_at_or_after_the_signal(tmp_path: Path) -> 
     assert entry(17) == (102.0, "2025-03-03T21:00:00+00:00")  # during it: its close
     assert entry(22) == (102.0, "2025-03-04T14:30:00+00:00")  # after it: the next open
     assert series.first_at_or_after(datetime(2025, 4, 1, tzinfo=UTC)) is None  # past the data
+
+
+TWO_WAYS = [("2025-03-03T12:00:00Z", "Apple beats estimates as Tesla deliveries slump")]
+
+
+@pytest.mark.asyncio
+async def test_the_replay_scores_each_company_as_the_live_engine_does(
+    tmp_path: Path, symbols: SymbolIndex
+) -> None:
+    """One headline, two directions: with a target-aware scorer (as the bot has) Tesla is
+    bearish; without one both companies take the headline's bullish label."""
+    prices = write_prices(tmp_path / "prices")
+    news = load_news(write_news(tmp_path / "two.csv", TWO_WAYS))
+    setup = replace(setup_for(tmp_path, symbols, prices), news=news)
+    copied = await replay(setup)
+    assert {(p.symbol, p.direction) for p in copied.picks} == {
+        ("AAPL", "bullish"),
+        ("TSLA", "bullish"),
+    }
+    scored = await replay(replace(setup, targets=ClauseTargets()))
+    assert {(p.symbol, p.direction) for p in scored.picks} == {
+        ("AAPL", "bullish"),
+        ("TSLA", "bearish"),
+    }
+
+
+@pytest.mark.asyncio
+async def test_company_scores_survive_the_throwaway_store_too(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "scores.json"
+    targets = [Target(TWO_WAYS[0][1], "Tesla", 22, 27), Target(TWO_WAYS[0][1], "Apple", 0, 5)]
+    first = CachedScores(ClauseTargets(), path)  # type: ignore[arg-type]
+    assert first.supports_targets
+    await first.classify_targets(targets)
+    first.save()
+    again = CachedScores(ClauseTargets(), path)  # type: ignore[arg-type]
+    again.load()
+    got = await again.classify_targets([*targets, Target("Ford falls", "Ford", 0, 4)])
+    assert [s.label for s in got] == ["negative", "positive", "negative"]
+    assert [[t.mention for t in call] for call in again.inner.calls] == [["Ford"]]  # type: ignore[attr-defined]
+    assert "Tesla" not in path.read_text()

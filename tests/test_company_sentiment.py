@@ -7,7 +7,6 @@ that reads the clause naming the company, so every direction here is known in ad
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -17,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from conftest import KeywordSentiment, write_bars
+from conftest import ClauseTargets, KeywordSentiment, write_bars
 from support.botworld import NOW
 
 from chat import BotCore, Caller, build_registry
@@ -42,28 +41,6 @@ from engine.symbols import SymbolIndex
 
 H = timedelta(hours=1)
 TWO = "Nvidia shares jump as AMD slumps on weak guidance"
-
-
-class ClauseTargets:
-    """A fake target-aware model: the clause that names the company decides its label."""
-
-    name = "clause"
-    model_id = "test-clauses"
-    cache_key = "clause:v1"
-    target_style = "pair"
-    supports_targets = True
-
-    def __init__(self) -> None:
-        self.calls: list[list[Target]] = []
-        self._words = KeywordSentiment()
-
-    async def classify_targets(self, targets: Sequence[Target]) -> list:
-        self.calls.append(list(targets))
-        clauses = []
-        for t in targets:
-            parts = re.split(r"\b(?:as|while|but)\b|[;,]", t.text)
-            clauses.append(next((p for p in parts if t.mention in p), t.text))
-        return await self._words.classify(clauses)
 
 
 def feed(items: Sequence[tuple[str, Sequence[str]]]) -> bytes:

@@ -27,6 +27,7 @@ from engine.models import Article
 from engine.news.fetch import NewsFetcher
 from engine.pipeline import EngineSettings, SignalEngine
 from engine.sentiment import SentimentBackend
+from engine.sentiment.target import TargetScorer
 from engine.store import Store
 from engine.symbols import SymbolIndex
 
@@ -42,6 +43,7 @@ class ReplaySetup:
     digest_times: Sequence[time]  # local times in `timezone`
     timezone: str
     days: Sequence[date]  # the trading days to replay, in order
+    targets: TargetScorer | None = None  # per-company scores, as the live engine has them
 
     def instants(self, day: date) -> list[datetime]:
         zone = ZoneInfo(self.timezone)
@@ -102,6 +104,7 @@ async def replay(
         news=fetcher,
         symbols=setup.symbols,
         sentiment=setup.sentiment,
+        targets=setup.targets,
         prices=prices,
         store=store,
         clock=clock,

@@ -5,6 +5,9 @@ file outlives it: `<cache>/backtest-scores/<model>.json` (`<cache>` as for prepa
 $TRADETHEHYPE_CACHE, else $XDG_CACHE_HOME/tradethehype, else ~/.cache/tradethehype), keyed by
 the model's identity (its `cache_key`) and by each text's SHA-256, so no text is stored.
 `CachedScores` wraps the backend: known texts come from the file, the others from the model.
+A target-aware backend (engine.sentiment.target) gets its company scores kept the same way,
+keyed by the SHA-256 of the exact model input (headline and company), so the backtest replays
+the live engine's per-company scoring.
 """
 
 from __future__ import annotations
@@ -14,14 +17,18 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from engine.models import Sentiment
 from engine.sentiment import SentimentBackend
 from engine.sentiment.prepare import cache_root
+from engine.sentiment.target import Target, model_input
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+Scorer = Callable[[list[T]], Awaitable[list[Sentiment]]]
 
 FORMAT = "tradethehype-backtest-scores-v1"
 
@@ -48,6 +55,7 @@ class CachedScores:
         self.model_id = inner.model_id
         self.cache_key = model_key(inner)
         self.batch_size = getattr(inner, "batch_size", 32)
+        self.target_style = getattr(inner, "target_style", None)
         self.path = path
         self.scores: dict[str, Sentiment] = {}
         self.loaded = 0
@@ -89,11 +97,25 @@ class CachedScores:
         except OSError as exc:
             log.warning("could not save the score cache %s: %s", self.path, exc)
 
+    @property
+    def supports_targets(self) -> bool:
+        return bool(getattr(self.inner, "supports_targets", False))
+
     async def classify(self, texts: Sequence[str]) -> list[Sentiment]:
-        keys = [_text_key(t) for t in texts]
+        return await self._answer(texts, [_text_key(t) for t in texts], self.inner.classify)
+
+    async def classify_targets(self, targets: Sequence[Target]) -> list[Sentiment]:
+        """Company scores (only for a target-aware inner backend), kept like headline ones."""
+        style = self.target_style
+        keys = [_text_key("target\x1f" + "\x1f".join(model_input(t, style))) for t in targets]
+        return await self._answer(targets, keys, self.inner.classify_targets)  # type: ignore[attr-defined]
+
+    async def _answer(
+        self, items: Sequence[T], keys: list[str], score: Scorer[T]
+    ) -> list[Sentiment]:
         missing = [i for i, k in enumerate(keys) if k not in self.scores]
         if missing:
-            fresh = await self.inner.classify([texts[i] for i in missing])
+            fresh = await score([items[i] for i in missing])
             for i, sentiment in zip(missing, fresh, strict=True):
                 self.scores[keys[i]] = sentiment
             self.computed += len(missing)
