@@ -68,6 +68,13 @@ def test_digits_only_names_never_match_whatever_the_list_holds() -> None:
             [("MS", "subject"), ("GS", "subject")],
         ),
         ("Wells Fargo lifted after upgrade", [("WFC", "subject")]),
+        # a rating change made at / by another bank: that one is the analyst
+        ("Goldman Sachs cut to neutral at JPMorgan", [("GS", "subject"), ("JPM", "analyst")]),
+        (
+            "Morgan Stanley lifted to overweight by Wells Fargo",
+            [("MS", "subject"), ("WFC", "analyst")],
+        ),
+        ("Citigroup started at buy at Jefferies", [("C", "subject"), ("JEF", "analyst")]),
         ("HSBC moves to sell its French retail unit", [("HSBC", "subject")]),
         (
             "Citigroup gets approval to sell unit while Wells Fargo rises",
@@ -95,9 +102,99 @@ def test_a_bank_in_the_news_is_a_subject(
         ("Goldman Sachs cuts S&P 500 target", [("GS", "analyst")]),
         ("UBS cuts to Hold", [("UBS", "analyst")]),
         ("Barclays moves to sell from neutral on valuation", [("BCS", "analyst")]),
+        (
+            "Goldman Sachs cut Tesla to neutral at a conference",
+            [("GS", "analyst"), ("TSLA", "subject")],
+        ),
     ],
 )
 def test_a_bank_acting_on_another_company_or_a_rating_is_the_analyst(
     symbols: SymbolIndex, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert found(symbols, text) == expected
+
+
+# -- names news writes otherwise than the list ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "Snap on" (no hyphen, lower case) is Snap; Snap-on has its hyphen or a capital On
+        ("Wedbush upgrades Alphabet, downgrades Snap on ad market shift", ["GOOGL", "SNAP"]),
+        ("Citi upgrades Snap on user growth", ["SNAP"]),
+        ("Snap-on beats estimates on tools demand", ["SNA"]),
+        ("Snap-On raises its outlook", ["SNA"]),
+        ("Snap On tops EPS estimates on tool demand", ["SNA"]),  # the hyphen left out
+        # a short form without a trailing "Health", "Global", "Outdoor", "Holding"...
+        ("Amazon ends health care partnership with Teladoc; Teladoc slides", ["AMZN", "TDOC"]),
+        ("Hims & Hers jumps on weight-loss sales", ["HIMS"]),
+        ("Nike falls while Deckers jumps on Hoka demand", ["NKE", "DECK"]),
+        ("Chewy gains share while Petco's sales shrink", ["CHWY", "WOOF"]),
+        # brand names the alias table knows
+        ("Hertz cancels Tesla order and turns to Polestar for EVs", ["HTZ", "TSLA", "PSNY"]),
+        ("Kroger cuts ties with Instacart", ["KR", "CART"]),
+        # SEC drops the apostrophe of a possessive inside a name; news keeps it
+        ("Tyson Foods loses contract to Pilgrim's Pride", ["TSN", "PPC"]),
+        ("Nathan's Famous raises its dividend", ["NATH"]),
+    ],
+)
+def test_names_as_news_writes_them(symbols: SymbolIndex, text: str, expected: list[str]) -> None:
+    assert [s for s, role in found(symbols, text) if role == "subject"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Netflix wins Oscar for best picture", ["NFLX"]),  # not Oscar Health
+        ("Conagra recalls Healthy Choice meals", ["CAG"]),  # a brand, not Healthy Choice Wellness
+        ("Bausch + Lomb recalls contact lenses", []),  # "Bausch" alone is two companies
+        ("Japan's prime minister calls snap election on the economy", []),
+    ],
+)
+def test_short_forms_stay_out_of_ordinary_words(
+    symbols: SymbolIndex, text: str, expected: list[str]
+) -> None:
+    assert [s for s, _ in found(symbols, text)] == expected
+
+
+# -- context that lets an ordinary-word name through --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Goldman lifts its Apple price target", [("GS", "analyst"), ("AAPL", "subject")]),
+        ("Citi trims Target price target", [("C", "analyst"), ("TGT", "subject")]),
+        ("Berkshire trims its Apple stake", [("BRK-B", "subject"), ("AAPL", "subject")]),
+        (
+            "Southwest's outage sends stranded travelers to Delta and American Airlines",
+            [("LUV", "subject"), ("DAL", "subject"), ("AAL", "subject")],
+        ),
+        (
+            "Coherent wins Apple laser supply deal, shares rise 9%",
+            [("COHR", "subject"), ("AAPL", "subject")],
+        ),
+    ],
+)
+def test_a_name_in_a_market_context(
+    symbols: SymbolIndex, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(symbols, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Analysts Raise Target Price On Chipmakers", []),  # Title Case: capitals say nothing
+        ("Oil price target raised by Goldman", []),
+        ("Southwest's outage sends stranded travelers to Delta", ["LUV"]),  # no list: a delta?
+        ("Regulators move to Block and delay the merger", []),
+        ("Coherent plan needed for the economy, investors say", []),
+        ("Coherent Strategy Needed For Rates, Analysts Say", []),
+    ],
+)
+def test_no_company_without_that_context(
+    symbols: SymbolIndex, text: str, expected: list[str]
+) -> None:
+    assert [s for s, role in found(symbols, text) if role == "subject"] == expected

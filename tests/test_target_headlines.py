@@ -28,69 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # are the extractor's limits (engine/symbols), listed here rather than worded around.
 KNOWN_MISSES = (  # (symbol, headline, why)
     (
-        "DECK",
-        "Nike falls on weak orders while Deckers jumps on Hoka demand",
-        "short form: the list knows 'Deckers Outdoor' only",
-    ),
-    (
-        "WOOF",
-        "Chewy gains pet supply share while Petco's sales shrink",
-        "short form: the list knows 'Petco Health & Wellness' only",
-    ),
-    (
-        "HTZ",
-        "Hertz's EV writedown hands Avis Budget a pricing edge",
-        "short form: the list knows 'Hertz Global' only",
-    ),
-    (
-        "HTZ",
-        "Hertz cancels Tesla order and turns to Polestar for EVs",
-        "short form: the list knows 'Hertz Global' only",
-    ),
-    (
-        "PSNY",
-        "Hertz cancels Tesla order and turns to Polestar for EVs",
-        "short form: the list knows 'Polestar Automotive Holding UK' only",
-    ),
-    (
-        "HIMS",
-        "End of Wegovy shortage hurts Hims & Hers, helps Novo Nordisk",
-        "short form: the list knows 'Hims & Hers Health' only",
-    ),
-    (
-        "PPC",
-        "Tyson Foods loses McDonald's chicken contract to Pilgrim's Pride",
-        "the list spells it 'Pilgrims Pride' (no apostrophe)",
-    ),
-    (
-        "TDOC",
-        "Amazon ends health care partnership with Teladoc; Teladoc slides",
-        "short form: the list knows 'Teladoc Health' only",
-    ),
-    (
-        "CART",
-        "Kroger cuts ties with Instacart, taking delivery in-house",
-        "brand name: the company is listed as Maplebear, no 'Instacart' alias",
-    ),
-    (
-        "DAL",
-        "Southwest's outage sends stranded travelers to Delta and American Airlines",
-        "one-word name 'Delta' without a market word next to it",
-    ),
-    (
         "FOXA",
         "Comcast wins college football rights away from Fox",
         "stop-listed name 'Fox' without a legal suffix or a noun saying what it is",
-    ),
-    (
-        "COHR",
-        "Coherent wins Apple laser supply deal, shares rise 9%",
-        "common-word name 'Coherent' at the start, no market word next to it",
-    ),
-    (
-        "SNAP",
-        "Wedbush upgrades Alphabet, downgrades Snap on ad market shift",
-        "'Snap on' is read as Snap-on (SNA)",
     ),
 )
 

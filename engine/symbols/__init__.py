@@ -19,14 +19,18 @@ How, in order of trust:
   pass of an Aho-Corasick automaton over a normalised token stream (case folded, accents
   removed, "and" = "&", HTML entities decoded), whole words only, the longest name first
   ("Bank of America" over "America"). `how` is "name" when the words are the company's display
-  name (or a short form of it: "Teva" for "Teva Pharmaceutical Industries"), "alias" for other
-  names ("Google", "BofA"). Names resolve to the company's main share class (GOOGL, BRK-B).
+  name (or a short form of it: "Teva" for "Teva Pharmaceutical Industries", "Teladoc" for
+  "Teladoc Health" when what is left is distinctive; "Pilgrim's Pride" for SEC's "Pilgrims
+  Pride"), "alias" for other names ("Google", "BofA", "Instacart"). Names resolve to the
+  company's main share class (GOOGL, BRK-B).
 
 Name rules:
 
 - a name must be capitalised as a name ("Tesla", not "tesla"); one written in capitals in the
   table ("AMD", "IBM", "GM") must appear in capitals; a bare upper-case ticker ("META", "F") is
   not a name, and one- and two-letter tickers are found only as cashtags or exchange-prefixed.
+  A name written with a hyphen before a lower-case part ("Snap-on") needs that hyphen or a
+  capital there: "downgrades Snap on ad market shift" is Snap.
 - a name made only of digits ("111", one company's SEC name) is never matched: a number is not a
   name; the company is found by its ticker ("$YI", "111 (YI)").
 - a name that is an ordinary word (engine/data/common_words.txt; alias rule "cue": Target, Gap,
@@ -34,7 +38,10 @@ Name rules:
   nothing (sentence start, Title Case, capitals) it needs a market word next to it ("Target
   cuts...", "Block to lay off...", "Gap shares", "upgrades Target", a possessive, a legal
   suffix); elsewhere the line must read as business news. It never counts after "the"/"a"/a
-  number ("the Amazon", "40 Celsius") or as an infinitive ("move to block").
+  number ("the Amazon", "40 Celsius") or as an infinitive ("move to block"), unless written
+  mid-sentence with a capital and followed by what names a stock ("lifts its Apple price
+  target", "trims Target price target", "cuts its Apple stake"); one word after "to" so
+  written counts in a list with a company found for sure ("to Delta and American Airlines").
 - a name on the stop list (Dow, News, Nasdaq...) needs a legal suffix ("Dow Inc.", "News Corp")
   or a noun saying what the company is ("chemicals maker Dow"), or its ticker in brackets.
 - one-word names are not matched after a first name, an initial or a title ("Harrison Ford",
@@ -45,8 +52,9 @@ Name rules:
 Roles: banks, brokers and rating agencies listed as analysts in aliases.json are `analyst`
 when they comment on others ("Morgan Stanley upgrades Nvidia"): a verb such as "lifts" or "cuts"
 makes the bank the analyst only when it acts, in its own clause, on another company or a rating
-("Wells Fargo lifted after asset cap removal; Citigroup falls": both are news). Everything else
-is `subject`.
+("Wells Fargo lifted after asset cap removal; Citigroup falls": both are news), and not when its
+verb is a rating change made at / by another company ("Goldman Sachs cut to neutral at
+JPMorgan": Goldman is the news, JPMorgan the analyst). Everything else is `subject`.
 See engine/symbols/roles.py. The signal engine uses subjects only.
 
 Each symbol is reported once, at its first occurrence (a subject anywhere makes it a subject).

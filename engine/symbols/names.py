@@ -59,6 +59,20 @@ class Entry:
     not_followed_by: frozenset[str] = frozenset()
     not_preceded_by: frozenset[str] = frozenset()
     plain: bool = False  # one ordinary word ("Amazon", "Shell"): "the Amazon" is not the company
+    hyphened: tuple[int, ...] = ()  # tokens the text must join with a hyphen ("Snap-on")
+
+
+def hyphened(name: str) -> tuple[int, ...]:
+    """The tokens of a name written after a hyphen in lower case ("Snap-on", "N-able"): without
+    its hyphen the phrase is something else ("downgrades Snap on ad market shift" is Snap)."""
+    if "-" not in name:
+        return ()
+    spans = [m.span() for m in TOKEN.finditer(name)]
+    return tuple(
+        k
+        for k in range(1, len(spans))
+        if name[spans[k - 1][1] : spans[k][0]] == "-" and name[spans[k][0]].islower()
+    )
 
 
 def build_names(
@@ -87,6 +101,7 @@ class _Builder:
         self._common = frozenset(common_words)
         self._proper = frozenset(proper_nouns)
         self._names: dict[Key, Entry] = {}
+        self._openers: dict[str, set[str]] = {}  # a name's first word -> the companies
 
     def build(self, aliases: Mapping[str, Any], not_names: Sequence[str]) -> dict[Key, Entry]:
         self._build_names(aliases, not_names)
@@ -111,6 +126,7 @@ class _Builder:
             key = name_key(name)
             if not has_letters(key):
                 continue  # "111": a number alone is never a company's name
+            self._openers.setdefault(key[0], set()).add(ticker)
             rule: Rule = "name"
             if len(key) == 1 and (len(key[0]) < 3 or key[0] in self._stop):
                 rule = "suffix"
@@ -119,11 +135,14 @@ class _Builder:
             old = self._names.get(key)
             if old is not None and old.symbol != ticker:
                 ambiguous.add(key)
-            self._names[key] = Entry(ticker, "name", rule, canon, plain=self._plain(key))
+            self._names[key] = Entry(
+                ticker, "name", rule, canon, plain=self._plain(key), hyphened=hyphened(name)
+            )
         for key in ambiguous:  # two companies, one name: only an alias may claim it
             del self._names[key]
         self._add_short_forms()
         self._add_initials()
+        self._add_apostrophes()
         for alias, spec in aliases.items():
             if isinstance(spec, str):
                 spec = {"symbol": spec}
@@ -150,6 +169,7 @@ class _Builder:
                 frozenset(w.lower() for w in spec.get("not_followed_by", ())),
                 frozenset(w.lower() for w in spec.get("not_preceded_by", ())),
                 plain=self._plain(key),
+                hyphened=hyphened(alias),
             )
         for phrase in not_names:
             canon = tuple(TOKEN.findall(phrase))
@@ -170,13 +190,34 @@ class _Builder:
                 continue
             self._names[key] = Entry(ticker, "alias", "cue", (ticker,))
 
+    def _add_apostrophes(self) -> None:
+        """'Pilgrim's Pride' for 'Pilgrims Pride': SEC's names drop the apostrophe of a
+        possessive that opens a name ("Nathans Famous", "Childrens Place"); news keeps it."""
+        for key, entry in list(self._names.items()):
+            word = key[0]
+            if (
+                not entry.symbol
+                or entry.how != "name"
+                or not 2 <= len(key) <= 3
+                or len(word) < 4
+                or word[-1] != "s"
+                or word.endswith(("ss", "us", "is"))
+                or not all(len(t) >= 3 and t.isalpha() or t == "&" for t in key[1:])
+                or _is_fund_name(entry.canon)
+            ):
+                continue
+            variant = (word[:-1], "s", *key[1:])
+            if variant not in self._names:
+                canon = (entry.canon[0][:-1], "s", *entry.canon[1:])
+                self._names[variant] = Entry(entry.symbol, "name", entry.rule, canon)
+
     def _plain(self, key: tuple[str, ...]) -> bool:
         return len(key) == 1 and (key[0] in self._common or key[0] in self._stop)
 
     def _add_short_forms(self) -> None:
         """Add 'Teva' for 'Teva Pharmaceutical Industries' unless that would be ambiguous."""
-        found: dict[tuple[str, ...], Entry] = {}
-        clash: set[tuple[str, ...]] = set()
+        found: dict[Key, Entry] = {}
+        clash: set[Key] = set()
         for entry in list(self._names.values()):
             if entry.rule == "suffix" or _is_fund_name(entry.canon):
                 continue  # a fund's name ("Franklin Templeton Holdings Trust") stays whole
@@ -192,22 +233,14 @@ class _Builder:
                     found.setdefault(
                         pharma, Entry(entry.symbol, "name", "name", (*canon[:-1], "Pharma"))
                     )
-            while len(canon) > 1 and fold(canon[-1]) in W.GENERIC_TAIL:
+            soft = False  # a word of W.SOFT_TAIL was dropped: what is left must be distinctive
+            while len(canon) > 1 and fold(canon[-1]) in W.GENERIC_TAIL | W.SOFT_TAIL:
+                soft = soft or fold(canon[-1]) not in W.GENERIC_TAIL
                 canon.pop()
                 short = tuple(fold(t) for t in canon)
-                if short[-1] in _CONNECTORS or (len(short) == 1 and short[0] in self._stop):
+                if short in self._names or not self._short_ok(short, canon):
                     continue
-                if not any(len(t) >= 3 for t in short) or not has_letters(short):
-                    continue  # "U S" from "U.S. Global Investors", "360" from "360 Finance"
-                if len(short) == 1 and (
-                    short[0].isdigit()
-                    or short[0] in W.PERSON_BEFORE
-                    or short[0] in self._common
-                    or len(short[0]) < 3
-                    or (len(short[0]) == 3 and not canon[0].isupper())
-                ):
-                    continue  # "Choice" from "Choice Hotels": an ordinary word alone
-                if short in self._names:
+                if soft and not self._distinctive(short, entry.symbol):
                     continue
                 if short in found and found[short].symbol != entry.symbol:
                     clash.add(short)
@@ -226,3 +259,28 @@ class _Builder:
         for short, entry in found.items():
             if short not in clash:
                 self._names[short] = entry
+
+    def _short_ok(self, short: Key, canon: Sequence[str]) -> bool:
+        """Whether a name cut short can stand for the company: not ending in a connector, not
+        a number or an ordinary word alone ("Choice" from "Choice Hotels")."""
+        if short[-1] in _CONNECTORS or (len(short) == 1 and short[0] in self._stop):
+            return False
+        if not any(len(t) >= 3 for t in short) or not has_letters(short):
+            return False  # "U S" from "U.S. Global Investors", "360" from "360 Finance"
+        return len(short) > 1 or not (
+            short[0].isdigit()
+            or short[0] in W.PERSON_BEFORE
+            or short[0] in self._common
+            or len(short[0]) < 3
+            or (len(short[0]) == 3 and not canon[0].isupper())
+        )
+
+    def _distinctive(self, short: Key, symbol: str) -> bool:
+        """A name cut short by a word of W.SOFT_TAIL ("Teladoc" of Teladoc Health) counts only
+        when what is left is not ordinary words ("Healthy Choice"), a proper noun ("Oscar") or
+        the first word of another company's name ("Bausch": Bausch Health or Bausch & Lomb)."""
+        if self._is_common(short):
+            return False
+        if len(short) > 1:
+            return True
+        return short[0] not in self._proper and self._openers.get(short[0], set()) <= {symbol}

@@ -10,7 +10,8 @@ the analyst when, in the headline:
 - it does what analysts do: upgrades, downgrades, initiates, reiterates...; or cuts / raises /
   lifts / starts / names... with a company or a rating or target word after it in the same
   clause ("Goldman cuts Tesla to sell", "JPMorgan raises Microsoft target"; but "Goldman cuts
-  3,000 jobs" and "Wells Fargo lifted after asset cap removal; Citigroup falls" are news);
+  3,000 jobs" and "Wells Fargo lifted after asset cap removal; Citigroup falls" are news, and
+  in "Goldman Sachs cut to neutral at JPMorgan" the call is on Goldman);
 - it forecasts or speaks, not of itself: "Goldman expects the Fed to cut" (but "Citi says it
   will exit Mexico" is news);
 - a call is made "at" / "by" / "from" it: "Apple downgraded at Barclays", "after a downgrade
@@ -65,6 +66,13 @@ def assign_roles(
 _WINDOW = 12  # tokens after a bank's verb that can hold its object
 _CLAUSE_BREAK = re.compile(r"[;!?|—–]|[:,]\s|(?<!\b[A-Z])\.\s|\s-\s")
 _AFTER_RATING = frozenset({"at", "from", "on", "rating"})
+# The words of a rating change after its verb: "cut to neutral from buy", "started at buy".
+_RATING_WORDS = (
+    W.ANALYST_MARKERS
+    | W.ANALYST_PREPS
+    | {"to"}
+    | {w for r in W.POSITIVE_RATINGS | W.NEUTRAL_RATINGS | W.NEGATIVE_RATINGS for w in r.split()}
+)
 
 
 def _is_analyst(doc: Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
@@ -100,7 +108,7 @@ def _is_analyst(doc: Doc, hits: Sequence[Hit], k: int, marked: bool) -> bool:
         if verb in W.ANALYST_SAYS and not any(t in W.SELF_WORDS for t in low[nxt + 1 : nxt + 3]):
             return True
         if verb in W.ANALYST_ACTIONS and _acts_on(doc, hits, k, nxt):
-            return True
+            return not _rated_by(doc, hits, k, nxt)
     # "downgraded at Barclays", "cut at Credit Suisse, J.P. Morgan": a call made by the bank
     for m in range(i - 1, max(-1, i - 6), -1):
         if low[m] in W.ANALYST_PREPS:
@@ -139,6 +147,21 @@ def _acts_on(doc: Doc, hits: Sequence[Hit], k: int, verb: int) -> bool:
         if low[m] in W.ANALYST_MARKERS and _is_call(low, m, end):
             return True  # "... price target", "to overweight", "cuts to Hold"
     return any(h.symbol != hits[k].symbol and verb < h.tok_start < end for h in hits[k + 1 : k + 4])
+
+
+def _rated_by(doc: Doc, hits: Sequence[Hit], k: int, verb: int) -> bool:
+    """The bank's verb is a passive one, a call made at / by another company right after it or
+    after a rating: "Goldman Sachs cut to neutral at JPMorgan", "Morgan Stanley lifted by Wells
+    Fargo". The bank is what the call is on; the other one is the analyst (but "Nomura points
+    to weaker bookings at Carnival" is Nomura's call on Carnival)."""
+    low = doc.low
+    starts = {h.tok_start for h in hits[k + 1 :] if h.symbol != hits[k].symbol}
+    for m in range(verb + 1, min(len(low) - 1, verb + 1 + _WINDOW)):
+        if low[m] in W.ANALYST_PREPS and m + 1 in starts:
+            return True
+        if low[m] not in _RATING_WORDS:
+            return False
+    return False
 
 
 def _is_call(low: list[str], m: int, end: int) -> bool:

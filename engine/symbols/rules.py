@@ -19,6 +19,7 @@ from engine.ticker import normalise_ticker
 
 TICKER_RE = r"[A-Z]{1,5}(?:[.\-/][A-Z]{1,2})?"
 _PAREN_TICKER = re.compile(rf"[.,]?\s*\((?:[A-Za-z ]{{2,14}}:\s*)?({TICKER_RE})\)")
+_HYPHENS = ("-", "\u2010", "\u2011")  # hyphen-minus, hyphen, non-breaking hyphen
 _MOVE = re.compile(r"\s*[+\-−–]\s?\d+(?:\.\d+)?%")
 
 Maybe = list[tuple[int, int, Entry]]  # names lacking only context: a list may give it
@@ -90,6 +91,10 @@ def accept(at: Spot, maybe: Maybe | None = None) -> int | None:
         return _stop_list_name(at)
     if _refused(at, _ORDINARY_WORD_RULES):
         return None
+    if infinitive(at):
+        if maybe is not None and not at.doc.uninformative_caps(at.i):
+            maybe.append((at.i, at.j, at.e))  # "to Delta and American Airlines"
+        return None
     if lacks_context(at):
         if maybe is not None:
             maybe.append((at.i, at.j, at.e))
@@ -102,6 +107,18 @@ def wrong_case(at: Spot) -> bool:
     writes in capitals ("AMD", "GM") must appear in capitals."""
     toks = at.doc.toks[at.i : at.j]
     return not all(_case_ok(canon, tok) for canon, tok in zip(at.e.canon, toks, strict=False))
+
+
+def unhyphenated(at: Spot) -> bool:
+    """Refuses a name the list writes with a hyphen before a lower-case part ("Snap-on") where
+    the text has neither the hyphen nor a capital there: "downgrades Snap on ad market shift"
+    is about Snap; "Snap-On", "Snap On EPS beats" are Snap-on."""
+    doc, i = at.doc, at.i
+    return any(
+        doc.text[doc.spans[i + k - 1][1] : doc.spans[i + k][0]] not in _HYPHENS
+        and doc.toks[i + k][0].islower()
+        for k in at.e.hyphened
+    )
 
 
 def another_companys_ticker(at: Spot) -> bool:
@@ -133,7 +150,7 @@ def fund_named_after(at: Spot) -> bool:
 def unwanted_neighbour(at: Spot) -> bool:
     """Refuses a name next to a word its alias lists in not_followed_by / not_preceded_by
     ("Amazon rainforest", "Oracle of Omaha"): there the word is not the company."""
-    if at.follow in at.e.not_followed_by and not at.possessive:
+    if at.follow in at.e.not_followed_by and not at.possessive and not _stock_follows(at):
         return True
     return bool(at.prev) and at.prev in at.e.not_preceded_by
 
@@ -198,12 +215,21 @@ def after_determiner(at: Spot) -> bool:
         and not at.suffix
         and at.plain_gap
         and (at.prev in W.DETERMINERS or at.prev.isdigit())
+        and not _stock_follows(at)
     )
 
 
 def infinitive(at: Spot) -> bool:
-    """Refuses an ordinary-word name after "to" ("move to block", "seeks to snap up"): a verb."""
-    return at.bare_cue and at.prev == "to" and at.plain_gap
+    """Refuses an ordinary-word name after "to" ("move to block", "seeks to snap up"): a verb.
+    A name of more words capitalised mid-sentence is no verb ("loses contract to Pilgrim's
+    Pride"); one word capitalised there may still count in a list ("to Delta and American
+    Airlines": Matcher._listed_with)."""
+    return (
+        at.bare_cue
+        and at.prev == "to"
+        and at.plain_gap
+        and (at.n == 1 or at.doc.uninformative_caps(at.i))
+    )
 
 
 def event_name(at: Spot) -> bool:
@@ -231,7 +257,7 @@ def lacks_context(at: Spot) -> bool:
 
 
 # The refusals, in the order `accept` applies them (see its body for where each group runs).
-_SHAPE_RULES = (wrong_case, another_companys_ticker, ticker_in_brackets)
+_SHAPE_RULES = (wrong_case, unhyphenated, another_companys_ticker, ticker_in_brackets)
 _NEIGHBOUR_RULES = (
     fund_named_after,
     unwanted_neighbour,
@@ -239,7 +265,7 @@ _NEIGHBOUR_RULES = (
     inside_longer_name,
     opens_another_name,
 )
-_ORDINARY_WORD_RULES = (after_determiner, infinitive, event_name)
+_ORDINARY_WORD_RULES = (after_determiner, event_name)  # then `infinitive`, which may list
 
 
 def _refused(at: Spot, rules: tuple[Callable[[Spot], bool], ...]) -> bool:
@@ -290,6 +316,17 @@ def _ticker_follows(
     if row is not None and (row[2] == symbol or ticker == symbol):
         return True if k == j else None
     return False
+
+
+def _stock_follows(at: Spot) -> bool:
+    """The name, capitalised mid-sentence, is followed by what names a stock: "its Apple price
+    target", "Target price target", "its Apple stake" (W.STOCK_AFTER)."""
+    doc, k = at.doc, at.nxt
+    if at.possessive or k >= len(doc.low) or doc.uninformative_caps(at.i):
+        return False
+    if doc.low[k] == "price":
+        return k + 1 < len(doc.low) and doc.low[k + 1] in ("target", "targets", "objective")
+    return doc.low[k] in W.STOCK_AFTER
 
 
 def _move_follows(doc: Doc, j: int) -> bool:

@@ -140,6 +140,16 @@ BUSINESS = _words(
 )
 
 
+# Words right after a name, capitalised mid-sentence, that make it the stock even after "its"
+# or before a word its alias refuses ("lifts its Apple price target", "trims Target price
+# target", "cuts its Apple stake"); "price" counts before "target" / "objective".
+STOCK_AFTER = _words(
+    """
+    pt rating shares stake stock
+    """
+)
+
+
 # Words before a common-word name that show it is an ordinary noun ("the Amazon", "a Gap").
 DETERMINERS = _words(
     """
@@ -186,6 +196,17 @@ GENERIC_TAIL = _words(
     pipeline platforms products properties realty resorts resources restaurants sciences
     scientific semiconductor semiconductors services software solutions system systems
     technologies technology telecommunications the therapeutics trust usa works worldwide
+    """
+)
+
+
+# Trailing words a short form may drop too, though they do not make a name a company's: "Teladoc
+# Health" is written "Teladoc", "Deckers Outdoor" "Deckers", "Petco Health & Wellness" "Petco".
+# What is left must be distinctive: not ordinary words ("Healthy Choice"), not a proper noun
+# alone ("Oscar"), not the first word of another company's name ("Bausch" of Bausch & Lomb).
+SOFT_TAIL = _words(
+    """
+    health holding outdoor wellness
     """
 )
 
