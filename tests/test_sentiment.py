@@ -10,7 +10,6 @@ import asyncio
 import http.server
 import importlib.util
 import json
-import math
 import sys
 import threading
 from pathlib import Path
@@ -19,7 +18,6 @@ import pytest
 from support.tinymodels import FINBERT_ORDER, MAX_POSITIONS, build_tiny_bert
 
 from engine.errors import BackendUnavailable
-from engine.models import Sentiment
 from engine.sentiment import runtime
 from engine.sentiment.backends import load_backend
 from engine.sentiment.clean import clean_text
@@ -112,21 +110,12 @@ async def test_finbert_batches_return_results_in_input_order(
     # The tiny model gives each of these texts clearly different runner-up scores, so any
     # reordering would show.
     runner_up = sorted(r.scores["positive"] for r in alone)
-    assert all(b > a * 1.05 for a, b in zip(runner_up, runner_up[1:], strict=False))
+    assert all(b > a * 1.03 for a, b in zip(runner_up, runner_up[1:], strict=False))
     assert [r.label for r in together] == [r.label for r in alone]
-    if runtime == "torch":
-        for got, want in zip(together, alone, strict=True):
-            assert got.scores == pytest.approx(want.scores, rel=1e-3, abs=1e-12)
-        return
-
-    # int8 activations are quantized per batch, so onnx scores move a little with batch mates:
-    # each batched result must still be nearest (in log-probability) to its own text's.
-    def logs(r: Sentiment) -> list[float]:
-        return [math.log(r.scores[label]) for label in ("positive", "neutral")]
-
-    for i, got in enumerate(together):
-        distances = [math.dist(logs(got), logs(want)) for want in alone]
-        assert distances[i] < 0.2 and distances[i] == min(distances)
+    # Both runtimes score a text the same whatever its batch mates (the int8 graph quantizes
+    # activations per token, not per batch: tests/test_sentiment_stability.py).
+    for got, want in zip(together, alone, strict=True):
+        assert got.scores == pytest.approx(want.scores, rel=1e-3, abs=1e-12)
 
 
 @pytest.mark.asyncio

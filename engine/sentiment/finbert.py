@@ -1,8 +1,9 @@
 """The `finbert` backend: a BERT sequence classifier (ProsusAI/finbert) on two runtimes.
 
 - ``torch``: transformers and torch, fp32, under `torch.inference_mode`.
-- ``onnx``: the model exported once to ONNX and quantized to int8 (engine.sentiment.prepare),
-  run by onnxruntime with the `tokenizers` package alone: torch is not even imported.
+- ``onnx``: the model exported once to ONNX and quantized to int8 (engine.sentiment.prepare,
+  per-token int8: scores do not depend on the batch), run by onnxruntime with the `tokenizers`
+  package alone: torch is not even imported.
 - ``auto`` (the default): onnx when onnxruntime is installed, else torch.
 
 Both sort a batch's texts by length and pad each batch only to its longest text. Class
@@ -22,6 +23,7 @@ from engine.errors import BackendUnavailable
 from engine.models import Sentiment
 from engine.sentiment import check_stop, in_worker
 from engine.sentiment.clean import clean_text
+from engine.sentiment.lite import file_digest
 from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.runtime import (
     FALLBACK_MAX_LENGTH,
@@ -109,7 +111,8 @@ class FinBertBackend:
                     ) from err
                 self._labels, self._max_length = prepared.labels, prepared.max_length
                 self._onnx, self.runtime = onnx, "onnx"
-                self.cache_key = f"finbert:{prepared.key}:onnx-int8"
+                # the exact graph file: a new export (recipe, onnx version) never reads old scores
+                self.cache_key = f"finbert:{file_digest(prepared.model_path)[:16]}:onnx-int8"
                 return
         self._load_torch()
 
@@ -133,14 +136,14 @@ class FinBertBackend:
         tokenizer, model = load_pretrained(self.name, self.model_id, from_pretrained)
         labels = labels_from_config(self.model_id, getattr(model.config, "id2label", None))
         model.eval()
-        from engine.sentiment.prepare import local_model_dir, model_key
+        from engine.sentiment.prepare import local_model_dir, source_key
 
         folder = local_model_dir(self.model_id)
         self._labels = labels
         self._max_length = max_length_of(tokenizer, model)
         self._tokenizer, self._model = tokenizer, model
         self.runtime = "torch"
-        self.cache_key = f"finbert:{model_key(folder) if folder else self.model_id}:torch"
+        self.cache_key = f"finbert:{source_key(folder) if folder else self.model_id}:torch"
 
     async def classify(self, texts: Sequence[str]) -> list[Sentiment]:
         """Class probabilities for each text, in input order (model work runs in a thread)."""

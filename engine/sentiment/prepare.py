@@ -1,5 +1,9 @@
 """FinBERT-style models exported to ONNX (int8) once, into a local cache keyed by model identity.
 
+The int8 graph is written by engine.sentiment.quantize (per-token dynamic int8): a headline's
+scores do not depend on the other headlines in its batch. Exports made by an older recipe
+(EXPORT_VERSION) are not used: `tradethehype model prepare` makes them again.
+
 Layout: ``<cache>/onnx/<key>/`` holds ``model.int8.onnx``, ``tokenizer.json`` and
 ``card.json`` (labels in the graph's output order, length limit, where the model came from).
 ``<cache>`` is $TRADETHEHYPE_CACHE, else $XDG_CACHE_HOME/tradethehype, else
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BackendUnavailable
+from engine.sentiment.quantize import METHOD, RECIPE_VERSION, quantize_stable
 from engine.sentiment.runtime import (
     configure_torch_threads,
     labels_from_config,
@@ -39,14 +44,13 @@ from engine.sentiment.runtime import (
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1  # bump when the export or quantization recipe changes
+# 1: onnxruntime dynamic int8 (scores depended on the batch); 2: engine.sentiment.quantize
+EXPORT_VERSION = 2  # bump when the export or quantization recipe changes
 MODEL_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CARD_FILE = "card.json"
 _MODEL_FILES = (".json", ".txt", ".safetensors", ".bin", ".model")
-# Dynamic int8 quantization of the weights of every MatMul and of the embedding tables (Gather),
-# per output channel: per-tensor scales move labels on fine-tuned BERTs (see docs/benchmarks.md).
-QUANTIZATION = {"per_channel": True, "op_types": ["MatMul", "Gather"]}
+QUANTIZATION = {"method": METHOD, "recipe_version": RECIPE_VERSION}
 _PREFIX = "sentiment backend 'finbert'"
 
 
@@ -101,7 +105,7 @@ def local_model_dir(model: str) -> Path | None:
         return None
 
 
-def model_key(folder: Path) -> str:
+def source_key(folder: Path) -> str:
     """Identity of the model in `folder`: path plus each model file's name, size and mtime (s)."""
     files = []
     for p in sorted(folder.iterdir()):
@@ -109,11 +113,14 @@ def model_key(folder: Path) -> str:
             st = p.stat()
             # whole seconds: image layers keep no finer times, and the key must survive a pull
             files.append([p.name, st.st_size, int(st.st_mtime)])
-    blob = json.dumps(
-        {"path": str(folder), "files": files, "export": EXPORT_VERSION, **QUANTIZATION},
-        sort_keys=True,
-    )
+    blob = json.dumps({"path": str(folder), "files": files}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def model_key(folder: Path) -> str:
+    """Name of the export of the model in `folder` by this export and quantization recipe."""
+    blob = {"source": source_key(folder), "export": EXPORT_VERSION, **QUANTIZATION}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def find_prepared(model: str) -> Prepared | None:
@@ -122,6 +129,21 @@ def find_prepared(model: str) -> Prepared | None:
     if folder is None:
         return None
     return _read_prepared(cache_root() / "onnx" / model_key(folder))
+
+
+def older_export(model: str) -> Path | None:
+    """An export of `model` in the cache made by an earlier export recipe, if any."""
+    folder = local_model_dir(model)
+    if folder is None:
+        return None
+    for card_path in sorted((cache_root() / "onnx").glob(f"*/{CARD_FILE}")):
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if card.get("source") == str(folder) and card.get("export_version") != EXPORT_VERSION:
+            return card_path.parent
+    return None
 
 
 def _read_prepared(folder: Path) -> Prepared | None:
@@ -155,7 +177,17 @@ def prepare(
     if found is not None:
         say(f"already prepared: {found.folder}")
         return found
-    torch = _export_packages()
+    try:
+        torch = _export_packages()
+    except ExportFailed as err:
+        older = older_export(model)
+        if older is None:
+            raise
+        raise ExportFailed(
+            f"{_PREFIX}: the ONNX export in {str(older)!r} was made by an older version of "
+            "tradethehype (its scores depend on the batch) and cannot be used: run "
+            f"`tradethehype model prepare` again ({err})"
+        ) from err
     tokenizer, network, labels = _load_for_export(model, progress, say)
     folder = local_model_dir(model)
     if folder is None:
@@ -232,7 +264,7 @@ def _export_into(
         try:
             _export(torch, network, work / "model.fp32.onnx")
             say("quantizing to int8 ...")
-            _quantize(work / "model.fp32.onnx", work / MODEL_FILE)
+            quantization = quantize_stable(work / "model.fp32.onnx", work / MODEL_FILE)
             (work / "model.fp32.onnx").unlink()
             tokenizer.backend_tokenizer.save(str(work / TOKENIZER_FILE))
         except Exception as err:  # noqa: BLE001 - reported in one line
@@ -242,7 +274,7 @@ def _export_into(
             ) from err
         card = {
             **card,
-            "quantization": {"method": "onnxruntime dynamic, int8 weights", **QUANTIZATION},
+            "quantization": quantization,
             "export_version": EXPORT_VERSION,
             "torch": torch.__version__,
             "seconds": round(time.perf_counter() - started, 1),
@@ -287,21 +319,3 @@ def export_logits_graph(torch: Any, module: Any, example: tuple[Any, Any], path:
             opset_version=17,
             dynamo=False,
         )
-
-
-def _quantize(src: Path, dst: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
-    try:
-        quantize_dynamic(
-            str(src),
-            str(dst),
-            weight_type=QuantType.QInt8,
-            per_channel=bool(QUANTIZATION["per_channel"]),
-            op_types_to_quantize=list(QUANTIZATION["op_types"]),  # type: ignore[call-overload]
-        )
-    finally:
-        root.setLevel(level)
