@@ -32,13 +32,16 @@ def _vocab() -> list[str]:
     return list(dict.fromkeys(specials + chars + pieces + _WORDS))
 
 
-def build_tiny_bert(path: Path, id2label: dict[int, str], favour: str) -> Path:
+def build_tiny_bert(
+    path: Path, id2label: dict[int, str], favour: str, *, margin: float = 20.0
+) -> Path:
     """Save a tiny BertForSequenceClassification + tokenizer under `path` (FinBERT's layout).
 
-    The classifier bias makes `favour` the most probable label for every input, by a wide
-    margin; the classifier weights still depend on the input, so different texts get
+    The classifier bias (`margin`) makes `favour` the most probable label for every input, by
+    a wide margin; the classifier weights still depend on the input, so different texts get
     different (but always `favour`-led) scores, which lets tests check result order.
-    `favour` is a label value of `id2label`.
+    `favour` is a label value of `id2label`. With a small `margin` the labels vary by text and
+    no probability is near 0 or 1, so small changes in the logits show.
     """
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
@@ -72,6 +75,6 @@ def build_tiny_bert(path: Path, id2label: dict[int, str], favour: str) -> Path:
         weight = torch.randn(model.classifier.weight.shape, generator=generator) * 0.5
         model.classifier.weight.copy_(weight)
         model.classifier.bias.zero_()
-        model.classifier.bias[favoured] = 20.0
+        model.classifier.bias[favoured] = margin
     model.save_pretrained(str(path))
     return path
