@@ -47,10 +47,11 @@ FINBERT_ORDER = {0: "positive", 1: "negative", 2: "neutral"}  # ProsusAI/finbert
 CLI = [sys.executable, "-m", "bot.cli"]
 
 
-def headlines(n: int) -> list[str]:
+def headlines(n: int, data: Path = DATA) -> list[str]:
+    """`n` distinct cleaned texts of `data` (TFNS), in a fixed shuffled order."""
     from engine.sentiment.clean import clean_text
 
-    with DATA.open(encoding="utf-8", newline="") as fh:
+    with data.open(encoding="utf-8", newline="") as fh:
         texts = list(dict.fromkeys(clean_text(row["text"]) for row in csv.DictReader(fh)))
     random.Random(7).shuffle(texts)
     return [t for t in texts if t.strip()][:n]
@@ -196,12 +197,15 @@ def held_out_texts() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DATA
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="headlines per run")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench-sentiment")
     parser.add_argument("--fresh", action="store_true", help="rebuild the stand-in and export")
+    parser.add_argument("--data", type=Path, default=DATA, help="TFNS csv (tfns_train.csv)")
     parser.add_argument("--standin-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    DATA = args.data
     if args.standin_only:
         build_standin(args.standin_only)
         return 0

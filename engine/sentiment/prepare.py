@@ -262,7 +262,7 @@ def _export_into(
         work = Path(tmp)
         say(f"exporting {model} to ONNX ...")
         try:
-            _export(torch, network, work / "model.fp32.onnx")
+            export_classifier(torch, network, work / "model.fp32.onnx")
             say("quantizing to int8 ...")
             quantization = quantize_stable(work / "model.fp32.onnx", work / MODEL_FILE)
             (work / "model.fp32.onnx").unlink()
@@ -287,7 +287,9 @@ def _export_into(
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _export(torch: Any, network: Any, path: Path) -> None:
+def export_classifier(torch: Any, network: Any, path: Path) -> None:
+    """Export a transformers sequence classifier to an fp32 ONNX graph of its logits."""
+
     class Logits(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
