@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy and onnx are imported when a graph is quantized, not before
+    import numpy as np
 
 METHOD = "per-token dynamic int8"
 RECIPE_VERSION = 1  # bump when the graph this module writes changes
@@ -68,6 +69,8 @@ def _opset(model: Any) -> int:
 
 def _int8(weights: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric int8 of `weights` with one scale per slice along `axis` (keepdims)."""
+    import numpy as np
+
     scale = (np.abs(weights).max(axis=axis, keepdims=True) / 127.0).astype(np.float32)
     scale[scale == 0] = 1.0
     return np.clip(np.round(weights / scale), -127, 127).astype(np.int8), scale
@@ -77,6 +80,7 @@ class _Rewriter:
     """Replaces weight MatMuls and embedding Gathers of one graph, node by node."""
 
     def __init__(self, graph: Any, opset: int, keep: set[str]) -> None:
+        import numpy as np
         from onnx import helper, numpy_helper
 
         self._helper, self._numpy = helper, numpy_helper
@@ -109,7 +113,7 @@ class _Rewriter:
             return None
         if tensor.data_type != 1:  # TensorProto.FLOAT
             return None
-        return np.asarray(self._numpy.to_array(tensor))
+        return self._numpy.to_array(tensor)
 
     def rewrite(self, node: Any) -> list[Any]:
         if node.op_type == "MatMul" and node.name not in self.keep:
