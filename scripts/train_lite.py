@@ -41,7 +41,6 @@ import csv
 import hashlib
 import json
 import random
-import shutil
 import sys
 import time
 from collections import Counter
@@ -56,32 +55,25 @@ sys.path.insert(0, str(ROOT))
 from engine.sentiment.clean import clean_text  # noqa: E402
 from engine.sentiment.lite import (  # noqa: E402
     DEFAULT_DIR,
-    LITE_FORMAT,
-    LITE_VERSION,
     MAX_SEQ_LENGTH,
-    META_FILE,
-    MODEL_FILE,
-    TOKENIZER_FILE,
 )
-from engine.sentiment.prepare import export_logits_graph  # noqa: E402
 from engine.sentiment.target import TargetStyle  # noqa: E402
 from scripts.lite_data import (  # noqa: E402
     Example,
     encode,
     headline_examples,
     joined_examples,
-    locate,
     sentfin_examples,
     tfns_target_examples,
 )
-from scripts.lite_nn import build_classifier, fine_tune, pad, torch_logits  # noqa: E402
+from scripts.lite_nn import build_classifier, fine_tune, torch_logits  # noqa: E402
+from scripts.lite_select import val_figures  # noqa: E402
+from scripts.lite_ship import select_and_export, ship  # noqa: E402
 from scripts.sentfin import DEFAULT_SENTFIN, SPLITS, read_sentfin, split_of  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment" / "tfns_train.csv"
 DEFAULT_FORMAL = ROOT / "benchmarks" / "data" / "formal_sentences.csv"
 DEFAULT_WORK = ROOT / "build" / "lite"
-DATASET_LABELS = ("negative", "positive", "neutral")  # index = the CSV's label value
-BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
@@ -91,17 +83,6 @@ def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
         for row in csv.DictReader(fh):
             texts.append(row["text"])
             labels.append(int(row["label"]))
-    return texts, np.asarray(labels, dtype=np.int64)
-
-
-def read_formal(path: Path) -> tuple[list[str], np.ndarray]:
-    """benchmarks/data/formal_sentences.csv: `text,label` with label a word."""
-    texts: list[str] = []
-    labels: list[int] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            texts.append(row["text"])
-            labels.append(DATASET_LABELS.index(row["label"].strip()))
     return texts, np.asarray(labels, dtype=np.int64)
 
 
@@ -122,96 +103,6 @@ def grouped_split(
     train = np.asarray(sorted(i for k in train_keys for i in groups[k]))
     test = np.asarray(sorted(i for k in test_keys for i in groups[k]))
     return train, test
-
-
-def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
-    from sklearn.metrics import confusion_matrix, f1_score, recall_score
-
-    recall = recall_score(y_true, y_pred, average=None, labels=[0, 1, 2], zero_division=0)
-    return {
-        "rows": int(len(y_true)),
-        "accuracy": round(float((y_true == y_pred).mean()), 4),
-        "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4),
-        "recall": {DATASET_LABELS[i]: round(float(r), 4) for i, r in enumerate(recall)},
-        "confusion_rows_true_cols_pred": confusion_matrix(
-            y_true, y_pred, labels=[0, 1, 2]
-        ).tolist(),
-        "label_order": list(DATASET_LABELS),
-    }
-
-
-# --- export and quantization ---------------------------------------------------------------
-
-
-def export_onnx(model: Any, path: Path) -> None:
-    import torch
-
-    example = pad([[101, 2023, 2003, 1037, 3231, 102], [101, 7592, 102]])
-    export_logits_graph(torch, model, example, path)
-
-
-# --- choosing on the validation slice ------------------------------------------------------
-
-
-def accuracy(logits: np.ndarray, y: np.ndarray) -> float:
-    return round(float((logits.argmax(axis=1) == y).mean()), 4)
-
-
-def average_states(states: list[dict[str, Any]]) -> dict[str, Any]:
-    """Uniform weight average ("model soup") of fine-tuned copies of one network."""
-    out = {}
-    for name, first in states[0].items():
-        if first.is_floating_point():
-            out[name] = sum(s[name] for s in states) / len(states)
-        else:
-            out[name] = first.clone()
-    return out
-
-
-def greedy_soup(
-    model: Any, candidates: dict[str, Path], ids: list[list[int]], y: np.ndarray
-) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
-    """Add checkpoints (best on validation first) while the averaged weights do no worse."""
-    import torch
-
-    single: dict[str, float] = {}
-    for name, path in candidates.items():
-        model.load_state_dict(torch.load(path, weights_only=True))
-        single[name] = accuracy(torch_logits(model, ids), y)
-        print(f"  validation {name}: {single[name]:.4f}", flush=True)
-    order = sorted(candidates, key=lambda n: -single[n])
-    members = [order[0]]
-    best = single[order[0]]
-    log: list[dict[str, Any]] = [{"members": list(members), "val_accuracy": best}]
-    for name in order[1:]:
-        trial = members + [name]
-        model.load_state_dict(
-            average_states([torch.load(candidates[n], weights_only=True) for n in trial])
-        )
-        acc = accuracy(torch_logits(model, ids), y)
-        print(f"  validation soup {trial}: {acc:.4f}", flush=True)
-        log.append({"members": trial, "val_accuracy": acc})
-        if acc >= best:
-            members, best = trial, acc
-    state = average_states([torch.load(candidates[n], weights_only=True) for n in members])
-    return state, members, [{"single": single}, *log]
-
-
-def tune_bias(logits: np.ndarray, y: np.ndarray, limit: float = 1.0) -> np.ndarray:
-    """Per-class logit offsets (neutral fixed at 0) that maximise validation accuracy.
-
-    Coarse grid, step 0.1; ties go to the smallest offsets, so no evidence means no change.
-    """
-    grid = np.round(np.arange(-limit, limit + 1e-9, 0.1), 2)
-    best = (accuracy(logits, y), 0.0, np.zeros(3, dtype=np.float32))
-    for neg in grid:
-        for pos in grid:
-            bias = np.asarray([neg, pos, 0.0], dtype=np.float32)
-            acc = accuracy(logits + bias, y)
-            size = float(abs(neg) + abs(pos))
-            if acc > best[0] or (acc == best[0] and size < best[1]):
-                best = (acc, size, bias)
-    return best[2]
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -263,23 +154,6 @@ class Data:
 def data_tag(args: argparse.Namespace) -> str:
     """What the training examples depend on beyond the style, for run folder names."""
     return f"m{args.mixed_copies}-j{args.joined}"
-
-
-def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]:
-    """Accuracy on the validation examples: all, TFNS headlines, SEntFiN, SEntFiN mixed."""
-    y = np.asarray([e.label for e in examples])
-    pred = logits.argmax(axis=1)
-
-    def acc(keep: list[bool]) -> float:
-        mask = np.asarray(keep)
-        return round(float((pred[mask] == y[mask]).mean()), 4) if mask.any() else 0.0
-
-    return {
-        "all": acc([True] * len(examples)),
-        "tfns": acc([e.source == "tfns" for e in examples]),
-        "sentfin": acc([e.source == "sentfin" for e in examples]),
-        "sentfin_mixed": acc([e.mixed for e in examples]),
-    }
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -385,6 +259,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--train-length", type=int, default=64, help="tokens per example (training)")
     add("--soup-epochs", type=int, default=2, help="checkpoints per run offered to the soup")
     add("--no-bias", action="store_true", help="do not tune per-class logit offsets")
+    add("--limit", type=int, default=0, help="train on N examples only (a smoke run)")
     add("--stop-after", choices=("compare", "train", "select"))
     add("--skip-train", action="store_true", help="reuse the runs' checkpoints in --work")
     return parser.parse_args(argv)
@@ -418,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.stop_after == "compare":
         return 0
     fit, val = data.examples("fit", style), data.examples("val", style)
+    if args.limit:
+        fit = random.Random(args.seed).sample(fit, min(args.limit, len(fit)))
+        val = val[: args.limit]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     keep = range(max(1, args.epochs - args.soup_epochs + 1), args.epochs + 1)
     runs: dict[str, Any] = {}
@@ -425,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in seeds:
         tag = (
             f"{style}-lr{args.lr:g}-e{args.epochs}-b{args.batch_size}-t{args.train_length}"
-            f"-{data_tag(args)}"
+            f"-{data_tag(args)}" + (f"-n{args.limit}" if args.limit else "")
         )
         run_dir = args.work / f"run-{tag}-s{seed}"
         runs[f"seed {seed}"] = train_run(
@@ -449,149 +327,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.stop_after == "select":
         return 0
     return ship(args, data, card, style)
-
-
-def select_and_export(
-    args: argparse.Namespace,
-    data: Data,
-    model: Any,
-    tokenizer: Any,
-    style: TargetStyle,
-    val: list[Example],
-    candidates: dict[str, Path],
-) -> dict[str, Any]:
-    """Soup and logit offsets chosen on validation; the fp32 graph and the shipped one."""
-    import torch
-
-    val_ids = encode(tokenizer, val, MAX_SEQ_LENGTH)
-    val_y = np.asarray([e.label for e in val], dtype=np.int64)
-    state, members, soup_log = greedy_soup(model, candidates, val_ids, val_y)
-    model.load_state_dict(state)
-    val_logits = torch_logits(model, val_ids)
-    bias = np.zeros(3, dtype=np.float32) if args.no_bias else tune_bias(val_logits, val_y)
-    with torch.no_grad():
-        model.classifier.bias += torch.from_numpy(bias)
-    with_bias = val_figures(torch_logits(model, val_ids), val)
-    print(f"soup {members}; offsets {bias.tolist()}: validation {with_bias}", flush=True)
-    torch.save(model.state_dict(), args.work / "fp32.pt")
-    fp32_onnx = args.work / "fp32.onnx"
-    export_onnx(model, fp32_onnx)
-    tokenizer.save(str(args.work / TOKENIZER_FILE))
-    shipped = args.work / "shipped.onnx"
-    quant = quantize_for_shipping(fp32_onnx, shipped)
-    return {
-        "format": LITE_FORMAT,
-        "version": LITE_VERSION,
-        "labels": list(DATASET_LABELS),
-        "max_length": MAX_SEQ_LENGTH,
-        "target_input": style,
-        "base_model": BASE_MODEL,
-        "network": "fine-tuned MiniLM-L6 encoder, mean pooling over tokens, linear head",
-        "text_cleaning": "engine.sentiment.clean.clean_text",
-        "target_inputs": "engine.sentiment.target.model_input",
-        "quantization": quant,
-        "training": {
-            "data": [
-                "zeroshot/twitter-financial-news-sentiment, train split (MIT)",
-                "SEntFiN 1.0 (MIT), entity-level labels",
-            ],
-            "files": {
-                args.data.name: data.digest,
-                args.sentfin.name: data.sentfin_digest,
-            },
-            "label_map": {"0": "negative", "1": "positive", "2": "neutral"},
-            "split": {
-                "method": "TFNS: stratified hold-out over distinct cleaned texts, then the same "
-                "split of the training part for validation",
-                "test_size": args.test_size,
-                "val_size": args.val_size,
-                "seed": args.seed,
-                "fit_rows": len(data.fit),
-                "val_rows": len(data.val),
-                "held_out_rows": len(data.test),
-                "sentfin": "scripts/sentfin.py split_of (title hash): "
-                + ", ".join(f"{len(v)} {k}" for k, v in data.parts.items()),
-            },
-            "recipe": {
-                "epochs": args.epochs,
-                "learning_rate": args.lr,
-                "batch_size": args.batch_size,
-                "train_max_tokens": args.train_length,
-                "weight_decay": 0.01,
-                "warmup": 0.06,
-            },
-            "validation": {
-                "examples": len(val),
-                "soup_trials": soup_log,
-                "soup": members,
-                "logit_offsets": [round(float(b), 2) for b in bias],
-                "fp32_with_offsets": with_bias,
-            },
-            "command": "python scripts/train_lite.py " + " ".join(sys.argv[1:]),
-            "script": "scripts/train_lite.py",
-            "torch": torch.__version__,
-        },
-    }
-
-
-def quantize_for_shipping(fp32: Path, dst: Path) -> dict[str, Any]:
-    """The graph that ships, quantized the batch-invariant way the runtime expects."""
-    from engine.sentiment.quantize import quantize_stable
-
-    return quantize_stable(fp32, dst)
-
-
-def held_out_figures(backend: Any, data: Data) -> dict[str, Any]:
-    """What ships, scored through the runtime on data no choice looked at."""
-    test = data.test
-    head = backend.classify_sync([data.texts[i] for i in test])
-    pred = np.asarray([DATASET_LABELS.index(s.label) for s in head])
-    out: dict[str, Any] = {"tfns_held_out": scores(data.y[test], pred)}
-    headlines = data.parts["test"]
-    for name, keep in (("sentfin_test_mixed", True), ("sentfin_test_all", False)):
-        chosen = [h for h in headlines if h.mixed or not keep]
-        targets = [(h, locate(h.title, e), lab) for h in chosen for e, lab in h.entities]
-        got = backend.classify_targets_sync([t for _, t, _ in targets])
-        copy = {h.title: s.label for h, s in zip(
-            chosen, backend.classify_sync([h.title for h in chosen]), strict=True)}
-        truth = [lab for _, _, lab in targets]
-        model_right = [g.label == t for g, t in zip(got, truth, strict=True)]
-        copy_right = [copy[h.title] == lab for h, _, lab in targets]
-        out[name] = {
-            "headlines": len(chosen),
-            "entities": len(targets),
-            "accuracy": round(float(np.mean(model_right)), 4),
-            "headline_copy_baseline": round(float(np.mean(copy_right)), 4),
-        }
-    return out
-
-
-def ship(args: argparse.Namespace, data: Data, card: dict[str, Any], style: str) -> int:
-    from engine.sentiment.lite import LiteBackend
-
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(args.work / "shipped.onnx", out / MODEL_FILE)
-    shutil.copyfile(args.work / TOKENIZER_FILE, out / TOKENIZER_FILE)
-    (out / META_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    backend = LiteBackend(out)
-    backend.load()
-    figures = held_out_figures(backend, data)
-    if args.formal.is_file():
-        formal_texts, formal_y = read_formal(args.formal)
-        pred = [DATASET_LABELS.index(s.label) for s in backend.classify_sync(formal_texts)]
-        figures["formal_sentences"] = {
-            "file": str(args.formal.relative_to(ROOT)),
-            **scores(formal_y, np.asarray(pred)),
-        }
-    else:
-        print(f"formal sentences not found at {args.formal}: not scored")
-    card["held_out"] = figures
-    (out / META_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({k: v.get("accuracy") for k, v in figures.items()}), flush=True)
-    size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
-    print(f"wrote {out} ({size:.1f} MB, target input style {style})")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,119 @@
+"""Choosing on validation and scoring for scripts/train_lite.py: the model soup, the logit
+offsets, and the figures (accuracy, macro F1, recall, confusion) recorded on the model card."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scripts.lite_data import LABELS as DATASET_LABELS
+from scripts.lite_data import Example
+from scripts.lite_nn import torch_logits
+
+
+def read_formal(path: Path) -> tuple[list[str], np.ndarray]:
+    """benchmarks/data/formal_sentences.csv: `text,label` with label a word."""
+    texts: list[str] = []
+    labels: list[int] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            texts.append(row["text"])
+            labels.append(DATASET_LABELS.index(row["label"].strip()))
+    return texts, np.asarray(labels, dtype=np.int64)
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+    from sklearn.metrics import confusion_matrix, f1_score, recall_score
+
+    recall = recall_score(y_true, y_pred, average=None, labels=[0, 1, 2], zero_division=0)
+    return {
+        "rows": int(len(y_true)),
+        "accuracy": round(float((y_true == y_pred).mean()), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4),
+        "recall": {DATASET_LABELS[i]: round(float(r), 4) for i, r in enumerate(recall)},
+        "confusion_rows_true_cols_pred": confusion_matrix(
+            y_true, y_pred, labels=[0, 1, 2]
+        ).tolist(),
+        "label_order": list(DATASET_LABELS),
+    }
+
+
+def accuracy(logits: np.ndarray, y: np.ndarray) -> float:
+    return round(float((logits.argmax(axis=1) == y).mean()), 4)
+
+
+def average_states(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """Uniform weight average ("model soup") of fine-tuned copies of one network."""
+    out = {}
+    for name, first in states[0].items():
+        if first.is_floating_point():
+            out[name] = sum(s[name] for s in states) / len(states)
+        else:
+            out[name] = first.clone()
+    return out
+
+
+def greedy_soup(
+    model: Any, candidates: dict[str, Path], ids: list[list[int]], y: np.ndarray
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Add checkpoints (best on validation first) while the averaged weights do no worse."""
+    import torch
+
+    single: dict[str, float] = {}
+    for name, path in candidates.items():
+        model.load_state_dict(torch.load(path, weights_only=True))
+        single[name] = accuracy(torch_logits(model, ids), y)
+        print(f"  validation {name}: {single[name]:.4f}", flush=True)
+    order = sorted(candidates, key=lambda n: -single[n])
+    members = [order[0]]
+    best = single[order[0]]
+    log: list[dict[str, Any]] = [{"members": list(members), "val_accuracy": best}]
+    for name in order[1:]:
+        trial = members + [name]
+        model.load_state_dict(
+            average_states([torch.load(candidates[n], weights_only=True) for n in trial])
+        )
+        acc = accuracy(torch_logits(model, ids), y)
+        print(f"  validation soup {trial}: {acc:.4f}", flush=True)
+        log.append({"members": trial, "val_accuracy": acc})
+        if acc >= best:
+            members, best = trial, acc
+    state = average_states([torch.load(candidates[n], weights_only=True) for n in members])
+    return state, members, [{"single": single}, *log]
+
+
+def tune_bias(logits: np.ndarray, y: np.ndarray, limit: float = 1.0) -> np.ndarray:
+    """Per-class logit offsets (neutral fixed at 0) that maximise validation accuracy.
+
+    Coarse grid, step 0.1; ties go to the smallest offsets, so no evidence means no change.
+    """
+    grid = np.round(np.arange(-limit, limit + 1e-9, 0.1), 2)
+    best = (accuracy(logits, y), 0.0, np.zeros(3, dtype=np.float32))
+    for neg in grid:
+        for pos in grid:
+            bias = np.asarray([neg, pos, 0.0], dtype=np.float32)
+            acc = accuracy(logits + bias, y)
+            size = float(abs(neg) + abs(pos))
+            if acc > best[0] or (acc == best[0] and size < best[1]):
+                best = (acc, size, bias)
+    return best[2]
+
+
+def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]:
+    """Accuracy on the validation examples: all, TFNS headlines, SEntFiN, SEntFiN mixed."""
+    y = np.asarray([e.label for e in examples])
+    pred = logits.argmax(axis=1)
+
+    def acc(keep: list[bool]) -> float:
+        mask = np.asarray(keep)
+        return round(float((pred[mask] == y[mask]).mean()), 4) if mask.any() else 0.0
+
+    return {
+        "all": acc([True] * len(examples)),
+        "tfns": acc([e.source == "tfns" for e in examples]),
+        "sentfin": acc([e.source == "sentfin" for e in examples]),
+        "sentfin_mixed": acc([e.mixed for e in examples]),
+    }

@@ -1,0 +1,199 @@
+"""Exporting and shipping the lite model for scripts/train_lite.py: the soup chosen on
+validation, one ONNX graph quantized the batch-invariant way, and the held-out figures
+measured through the runtime code and written to the model card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.sentiment.lite import (
+    LITE_FORMAT,
+    LITE_VERSION,
+    MAX_SEQ_LENGTH,
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    LiteModel,
+)
+from engine.sentiment.prepare import export_logits_graph
+from engine.sentiment.target import TargetStyle
+from scripts.lite_data import LABELS as DATASET_LABELS
+from scripts.lite_data import Example, encode, locate
+from scripts.lite_nn import pad, torch_logits
+from scripts.lite_select import greedy_soup, read_formal, scores, tune_bias, val_figures
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def export_onnx(model: Any, path: Path) -> None:
+    import torch
+
+    example = pad([[101, 2023, 2003, 1037, 3231, 102], [101, 7592, 102]])
+    export_logits_graph(torch, model, example, path)
+
+
+def select_and_export(
+    args: argparse.Namespace,
+    data: Any,
+    model: Any,
+    tokenizer: Any,
+    style: TargetStyle,
+    val: list[Example],
+    candidates: dict[str, Path],
+) -> dict[str, Any]:
+    """Soup and logit offsets chosen on validation; the fp32 graph and the shipped one."""
+    import torch
+
+    val_ids = encode(tokenizer, val, MAX_SEQ_LENGTH)
+    val_y = np.asarray([e.label for e in val], dtype=np.int64)
+    state, members, soup_log = greedy_soup(model, candidates, val_ids, val_y)
+    model.load_state_dict(state)
+    val_logits = torch_logits(model, val_ids)
+    bias = np.zeros(3, dtype=np.float32) if args.no_bias else tune_bias(val_logits, val_y)
+    with torch.no_grad():
+        model.classifier.bias += torch.from_numpy(bias)
+    with_bias = val_figures(torch_logits(model, val_ids), val)
+    print(f"soup {members}; offsets {bias.tolist()}: validation {with_bias}", flush=True)
+    torch.save(model.state_dict(), args.work / "fp32.pt")
+    fp32_onnx = args.work / "fp32.onnx"
+    export_onnx(model, fp32_onnx)
+    tokenizer.save(str(args.work / TOKENIZER_FILE))
+    shipped = args.work / "shipped.onnx"
+    quant = quantize_for_shipping(fp32_onnx, shipped)
+    quant["val_agreement_int8_vs_fp32"] = agreement(
+        fp32_onnx, shipped, args.work / TOKENIZER_FILE, val
+    )
+    print(f"quantized: {quant['method']}, {quant['bytes']} bytes; label agreement with fp32 on "
+          f"validation {quant['val_agreement_int8_vs_fp32']}", flush=True)
+    return {
+        "format": LITE_FORMAT,
+        "version": LITE_VERSION,
+        "labels": list(DATASET_LABELS),
+        "max_length": MAX_SEQ_LENGTH,
+        "target_input": style,
+        "base_model": BASE_MODEL,
+        "network": "fine-tuned MiniLM-L6 encoder, mean pooling over tokens, linear head",
+        "text_cleaning": "engine.sentiment.clean.clean_text",
+        "target_inputs": "engine.sentiment.target.model_input",
+        "quantization": quant,
+        "training": {
+            "data": [
+                "zeroshot/twitter-financial-news-sentiment, train split (MIT)",
+                "SEntFiN 1.0 (MIT), entity-level labels",
+            ],
+            "files": {
+                args.data.name: data.digest,
+                args.sentfin.name: data.sentfin_digest,
+            },
+            "label_map": {"0": "negative", "1": "positive", "2": "neutral"},
+            "split": {
+                "method": "TFNS: stratified hold-out over distinct cleaned texts, then the same "
+                "split of the training part for validation",
+                "test_size": args.test_size,
+                "val_size": args.val_size,
+                "seed": args.seed,
+                "fit_rows": len(data.fit),
+                "val_rows": len(data.val),
+                "held_out_rows": len(data.test),
+                "sentfin": "scripts/sentfin.py split_of (title hash): "
+                + ", ".join(f"{len(v)} {k}" for k, v in data.parts.items()),
+            },
+            "recipe": {
+                "epochs": args.epochs,
+                "learning_rate": args.lr,
+                "batch_size": args.batch_size,
+                "train_max_tokens": args.train_length,
+                "weight_decay": 0.01,
+                "warmup": 0.06,
+            },
+            "validation": {
+                "examples": len(val),
+                "soup_trials": soup_log,
+                "soup": members,
+                "logit_offsets": [round(float(b), 2) for b in bias],
+                "fp32_with_offsets": with_bias,
+            },
+            "command": "python scripts/train_lite.py " + " ".join(sys.argv[1:]),
+            "script": "scripts/train_lite.py",
+            "torch": torch.__version__,
+        },
+    }
+
+
+def quantize_for_shipping(fp32: Path, dst: Path) -> dict[str, Any]:
+    """The graph that ships, quantized the batch-invariant way the runtime expects."""
+    from engine.sentiment.quantize import quantize_stable
+
+    return quantize_stable(fp32, dst)
+
+
+def agreement(fp32: Path, int8: Path, tokenizer: Path, examples: list[Example]) -> float:
+    """Share of `examples` given the same label by the two graphs (through the runtime)."""
+    labels = []
+    for path in (fp32, int8):
+        runner = LiteModel(path, tokenizer, labels=DATASET_LABELS, max_length=MAX_SEQ_LENGTH)
+        runner.load()
+        logits = runner.logits([e.text for e in examples], pairs=[e.pair for e in examples])
+        labels.append(logits.argmax(axis=1))
+    return round(float((labels[0] == labels[1]).mean()), 4)
+
+
+def held_out_figures(backend: Any, data: Any) -> dict[str, Any]:
+    """What ships, scored through the runtime on data no choice looked at."""
+    test = data.test
+    head = backend.classify_sync([data.texts[i] for i in test])
+    pred = np.asarray([DATASET_LABELS.index(s.label) for s in head])
+    out: dict[str, Any] = {"tfns_held_out": scores(data.y[test], pred)}
+    headlines = data.parts["test"]
+    for name, keep in (("sentfin_test_mixed", True), ("sentfin_test_all", False)):
+        chosen = [h for h in headlines if h.mixed or not keep]
+        targets = [(h, locate(h.title, e), lab) for h in chosen for e, lab in h.entities]
+        got = backend.classify_targets_sync([t for _, t, _ in targets])
+        copy = {h.title: s.label for h, s in zip(
+            chosen, backend.classify_sync([h.title for h in chosen]), strict=True)}
+        truth = [lab for _, _, lab in targets]
+        model_right = [g.label == t for g, t in zip(got, truth, strict=True)]
+        copy_right = [copy[h.title] == lab for h, _, lab in targets]
+        out[name] = {
+            "headlines": len(chosen),
+            "entities": len(targets),
+            "accuracy": round(float(np.mean(model_right)), 4),
+            "headline_copy_baseline": round(float(np.mean(copy_right)), 4),
+        }
+    return out
+
+
+def ship(args: argparse.Namespace, data: Any, card: dict[str, Any], style: str) -> int:
+    from engine.sentiment.lite import LiteBackend
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(args.work / "shipped.onnx", out / MODEL_FILE)
+    shutil.copyfile(args.work / TOKENIZER_FILE, out / TOKENIZER_FILE)
+    (out / META_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    backend = LiteBackend(out)
+    backend.load()
+    figures = held_out_figures(backend, data)
+    if args.formal.is_file():
+        formal_texts, formal_y = read_formal(args.formal)
+        pred = [DATASET_LABELS.index(s.label) for s in backend.classify_sync(formal_texts)]
+        figures["formal_sentences"] = {
+            "file": str(args.formal.relative_to(ROOT)),
+            **scores(formal_y, np.asarray(pred)),
+        }
+    else:
+        print(f"formal sentences not found at {args.formal}: not scored")
+    card["held_out"] = figures
+    (out / META_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({k: v.get("accuracy") for k, v in figures.items()}), flush=True)
+    size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+    print(f"wrote {out} ({size:.1f} MB, target input style {style})")
+    return 0
