@@ -104,13 +104,17 @@ def lean(label: str) -> str:
 
 def company_phrase(a: ArticleRecord, symbol: str) -> str:
     """How a headline reads for `symbol`, and why when its own score did not decide:
-    "bearish for AMD — headline bullish; scored for AMD (the headline names 2 companies)",
-    "bullish for CMG — analyst action: favorite stock (Goldman)", "bullish for NVDA"."""
+    "bearish for AMD — headline bullish; scored for AMD by the target-aware lite model (the
+    headline names 2 companies)", "bullish for CMG — analyst action: favorite stock
+    (Goldman)", "bullish for NVDA"."""
     said = f"{lean(a.label)} for {symbol}"
     if a.decided_by == "analyst":
         why = f"analyst action: {a.action or 'rating'}" + (f" ({a.analyst})" if a.analyst else "")
     elif a.decided_by == "company":
-        why = f"scored for {symbol} (the headline names {a.companies} companies)"
+        why = (
+            f"scored for {symbol} by the target-aware lite model "
+            f"(the headline names {a.companies} companies)"
+        )
     else:
         return said
     own = a.headline_label or a.label
