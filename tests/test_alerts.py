@@ -213,7 +213,7 @@ async def test_a_restart_between_scored_and_delivered_sends_the_alert_once(bot: 
     bot.add_story("Tesla soars on record orders", NOW + 2 * MIN)  # confirmation never comes
     bot.clock.set(NOW + 6 * MIN)
     ticking = asyncio.create_task(bot.scheduler.tick())
-    await asyncio.wait_for(bot.chats.all_hanging.wait(), 10)
+    await asyncio.wait_for(bot.chats.all_hanging.wait(), 60)
     ticking.cancel()  # the kill
     await asyncio.gather(ticking, return_exceptions=True)
     first_part = bot.inbox("A")

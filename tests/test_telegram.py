@@ -300,7 +300,7 @@ async def test_signal_answers_while_a_digest_is_being_built(bot: Bot) -> None:
     gate = GatedSentiment()
     bot.engine.sentiment = gate
     await bot.tg.say("/digest")
-    await asyncio.wait_for(gate.entered.wait(), 10)  # the digest is in the model now
+    await asyncio.wait_for(gate.entered.wait(), 60)  # the digest is in the model now
 
     reply = await bot.ask("/signal MSFT", chat=GROUP, user=MEMBER)
     assert "No fresh news on MSFT" in reply.visible
