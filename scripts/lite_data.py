@@ -3,8 +3,12 @@
 - TFNS (labelled financial tweets): every row as a headline-level example (text alone), and a
   row naming exactly one cashtag also as a target example for that ticker (its cashtag names
   the company the label is about).
+- TFNS rows whose text names one listed company (found by the project's extractor): also a
+  target example with the company marked where the text names it.
 - SEntFiN: one target example per (headline, entity) with the entity's own label; only the
   "train" part of scripts/sentfin.py's split is trained on.
+- Made-up mixed headlines: two one-company training headlines with different labels joined
+  into one, each company keeping its label (from SEntFiN and from those TFNS rows).
 
 Inputs are built by engine.sentiment.target.model_input, the function the runtime uses, so
 training and inference read the same text.
@@ -15,13 +19,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from engine.models import SymbolMatch
 from engine.sentiment.clean import clean_text
 from engine.sentiment.target import Target, TargetStyle, model_input
 from scripts.sentfin import Headline
 
 LABELS = ("negative", "positive", "neutral")  # index = TFNS label value
 _CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z.]{0,9})\b")
+
+
+class Extractor(Protocol):
+    def extract(self, text: str) -> list[SymbolMatch]: ...
 
 
 @dataclass(frozen=True)
@@ -62,12 +72,30 @@ def tfns_target_examples(
     return out
 
 
-def sentfin_examples(headlines: Iterable[Headline], style: TargetStyle) -> list[Example]:
+def sentfin_examples(
+    headlines: Iterable[Headline], style: TargetStyle, source: str = "sentfin"
+) -> list[Example]:
     out: list[Example] = []
     for h in headlines:
         for entity, label in h.entities:
             text, pair = model_input(locate(h.title, entity), style)
-            out.append(Example(text, pair, LABELS.index(label), "sentfin", h.mixed))
+            out.append(Example(text, pair, LABELS.index(label), source, h.mixed))
+    return out
+
+
+def tfns_company_headlines(
+    texts: Sequence[str], y: Sequence[int], rows: Iterable[int], symbols: Extractor
+) -> list[Headline]:
+    """TFNS rows whose cleaned text names exactly one listed company (the project's own
+    extractor, subjects only), as one-company headlines labelled with the row's label: US
+    news in the form the bot reads it, with the company's place in the text known."""
+    out: list[Headline] = []
+    for i in rows:
+        text = clean_text(texts[i])
+        subjects = [m for m in symbols.extract(text) if m.role == "subject"]
+        if len({m.symbol for m in subjects}) == 1:
+            first = subjects[0]
+            out.append(Headline(text, ((text[first.start : first.end], LABELS[int(y[i])]),)))
     return out
 
 
@@ -84,7 +112,7 @@ JOINERS = ("; ", " as ", ", while ", " - ", ", but ")
 
 
 def joined_examples(
-    headlines: Sequence[Headline], style: TargetStyle, count: int, seed: int
+    headlines: Sequence[Headline], style: TargetStyle, count: int, seed: int, source: str = "joined"
 ) -> list[Example]:
     """Made-up mixed headlines: two one-company training headlines with different labels
     joined into one ("A rises on X as B falls on Y"), each company keeping its own label.
@@ -109,5 +137,5 @@ def joined_examples(
         title = first.title.rstrip(" .") + rng.choice(JOINERS) + second.title
         for entity, label in (first.entities[0], second.entities[0]):
             text, pair = model_input(locate(title, entity), style)
-            out.append(Example(text, pair, LABELS.index(label), "joined", True))
+            out.append(Example(text, pair, LABELS.index(label), source, True))
     return out

@@ -4,6 +4,7 @@ offsets, and the figures (accuracy, macro F1, recall, confusion) recorded on the
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,23 @@ def average_states(states: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+Objective = Callable[[np.ndarray], float]  # validation logits -> the figure to maximise
+
+
+def balanced(examples: list[Example]) -> Objective:
+    """The choosing figure: the mean of TFNS headline accuracy, SEntFiN entity accuracy and
+    SEntFiN mixed-headline accuracy on validation, the three things the model must do (plain
+    accuracy over all examples is two-thirds neutral-heavy tweets and headlines)."""
+
+    def figure(logits: np.ndarray) -> float:
+        v = val_figures(logits, examples)
+        return round((v["tfns"] + v["sentfin"] + v["sentfin_mixed"]) / 3, 4)
+
+    return figure
+
+
 def greedy_soup(
-    model: Any, candidates: dict[str, Path], ids: list[list[int]], y: np.ndarray
+    model: Any, candidates: dict[str, Path], ids: list[list[int]], objective: Objective
 ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Add checkpoints (best on validation first) while the averaged weights do no worse."""
     import torch
@@ -65,7 +81,7 @@ def greedy_soup(
     single: dict[str, float] = {}
     for name, path in candidates.items():
         model.load_state_dict(torch.load(path, weights_only=True))
-        single[name] = accuracy(torch_logits(model, ids), y)
+        single[name] = objective(torch_logits(model, ids))
         print(f"  validation {name}: {single[name]:.4f}", flush=True)
     order = sorted(candidates, key=lambda n: -single[n])
     members = [order[0]]
@@ -76,7 +92,7 @@ def greedy_soup(
         model.load_state_dict(
             average_states([torch.load(candidates[n], weights_only=True) for n in trial])
         )
-        acc = accuracy(torch_logits(model, ids), y)
+        acc = objective(torch_logits(model, ids))
         print(f"  validation soup {trial}: {acc:.4f}", flush=True)
         log.append({"members": trial, "val_accuracy": acc})
         if acc >= best:
@@ -85,17 +101,17 @@ def greedy_soup(
     return state, members, [{"single": single}, *log]
 
 
-def tune_bias(logits: np.ndarray, y: np.ndarray, limit: float = 1.0) -> np.ndarray:
-    """Per-class logit offsets (neutral fixed at 0) that maximise validation accuracy.
+def tune_bias(logits: np.ndarray, objective: Objective, limit: float = 1.0) -> np.ndarray:
+    """Per-class logit offsets (neutral fixed at 0) that maximise the validation objective.
 
     Coarse grid, step 0.1; ties go to the smallest offsets, so no evidence means no change.
     """
     grid = np.round(np.arange(-limit, limit + 1e-9, 0.1), 2)
-    best = (accuracy(logits, y), 0.0, np.zeros(3, dtype=np.float32))
+    best = (objective(logits), 0.0, np.zeros(3, dtype=np.float32))
     for neg in grid:
         for pos in grid:
             bias = np.asarray([neg, pos, 0.0], dtype=np.float32)
-            acc = accuracy(logits + bias, y)
+            acc = objective(logits + bias)
             size = float(abs(neg) + abs(pos))
             if acc > best[0] or (acc == best[0] and size < best[1]):
                 best = (acc, size, bias)

@@ -27,7 +27,7 @@ from engine.sentiment.target import TargetStyle
 from scripts.lite_data import LABELS as DATASET_LABELS
 from scripts.lite_data import Example, encode, locate
 from scripts.lite_nn import pad, torch_logits
-from scripts.lite_select import greedy_soup, read_formal, scores, tune_bias, val_figures
+from scripts.lite_select import balanced, greedy_soup, read_formal, scores, tune_bias, val_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -53,15 +53,15 @@ def select_and_export(
     import torch
 
     val_ids = encode(tokenizer, val, MAX_SEQ_LENGTH)
-    val_y = np.asarray([e.label for e in val], dtype=np.int64)
-    state, members, soup_log = greedy_soup(model, candidates, val_ids, val_y)
+    objective = balanced(val)
+    state, members, soup_log = greedy_soup(model, candidates, val_ids, objective)
     model.load_state_dict(state)
     val_logits = torch_logits(model, val_ids)
-    bias = np.zeros(3, dtype=np.float32) if args.no_bias else tune_bias(val_logits, val_y)
+    bias = np.zeros(3, dtype=np.float32) if args.no_bias else tune_bias(val_logits, objective)
     with torch.no_grad():
         model.classifier.bias += torch.from_numpy(bias)
     with_bias = val_figures(torch_logits(model, val_ids), val)
-    print(f"soup {members}; offsets {bias.tolist()}: validation {with_bias}", flush=True)
+    print(f"soup {members}; offsets {np.round(bias, 2).tolist()}: validation {with_bias}")
     torch.save(model.state_dict(), args.work / "fp32.pt")
     fp32_onnx = args.work / "fp32.onnx"
     export_onnx(model, fp32_onnx)
@@ -116,6 +116,8 @@ def select_and_export(
             },
             "validation": {
                 "examples": len(val),
+                "objective": "mean of TFNS headline, SEntFiN entity and SEntFiN mixed-headline "
+                "accuracy (scripts/lite_select.py balanced)",
                 "soup_trials": soup_log,
                 "soup": members,
                 "logit_offsets": [round(float(b), 2) for b in bias],

@@ -58,12 +58,14 @@ from engine.sentiment.lite import (  # noqa: E402
     MAX_SEQ_LENGTH,
 )
 from engine.sentiment.target import TargetStyle  # noqa: E402
+from engine.symbols import SymbolIndex  # noqa: E402
 from scripts.lite_data import (  # noqa: E402
     Example,
     encode,
     headline_examples,
     joined_examples,
     sentfin_examples,
+    tfns_company_headlines,
     tfns_target_examples,
 )
 from scripts.lite_nn import build_classifier, fine_tune, torch_logits  # noqa: E402
@@ -123,6 +125,7 @@ class Data:
         )
         self.fit, self.val = self.train[fit_part], self.train[val_part]
         self.headlines = read_sentfin(args.sentfin)
+        self.symbols = SymbolIndex.load()
         self.parts = {s: [h for h in self.headlines if split_of(h.title) == s] for s in SPLITS}
         print(
             f"TFNS {args.data}: {len(self.texts)} rows; {len(self.fit)} fit / {len(self.val)} "
@@ -144,16 +147,21 @@ class Data:
             + tfns_target_examples(self.texts, self.y, rows, style)
             + sentfin_examples(sentfin, style)
         )
+        named = tfns_company_headlines(self.texts, self.y, rows, self.symbols)
+        out += sentfin_examples(named, style, "tfns-company")
         if part == "fit":
             mixed = [e for e in out if e.mixed]
             out += mixed * self.args.mixed_copies
             out += joined_examples(sentfin, style, self.args.joined, self.args.seed)
+            out += joined_examples(
+                named, style, self.args.joined_tfns, self.args.seed, "joined-tfns"
+            )
         return out
 
 
 def data_tag(args: argparse.Namespace) -> str:
     """What the training examples depend on beyond the style, for run folder names."""
-    return f"m{args.mixed_copies}-j{args.joined}"
+    return f"m{args.mixed_copies}-j{args.joined}-jt{args.joined_tfns}-c1"
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -252,6 +260,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--compare-limit", type=int, default=8000, help="examples per style comparison run")
     add("--mixed-copies", type=int, default=2, help="extra copies of mixed-label examples")
     add("--joined", type=int, default=3000, help="made-up mixed headlines (2 examples each)")
+    add("--joined-tfns", type=int, default=3000, help="made-up mixed headlines from TFNS rows")
     add("--seeds", default="13", help="training seeds, comma separated: one run each (a soup)")
     add("--epochs", type=int, default=3)
     add("--lr", type=float, default=8e-5)

@@ -122,7 +122,8 @@ def test_digest_json_twice_on_sample_data_repeats_nothing(
 def test_digest_through_the_real_finbert_path(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A tiny BERT saved in FinBERT's layout, biased to 'negative': every headline reads bearish."""
+    """A tiny BERT saved in FinBERT's layout, biased to 'negative': every headline reads bearish.
+    A headline naming two companies is scored per company by the shipped lite model."""
     from support.tinymodels import FINBERT_ORDER, build_tiny_bert
 
     model = build_tiny_bert(tmp_path / "tiny-finbert", FINBERT_ORDER, favour="negative")
@@ -140,10 +141,17 @@ def test_digest_through_the_real_finbert_path(
     assert code == 0, err
     doc = json.loads(out)
     assert doc["backend"] == f"finbert ({model})"
-    assert doc["signals"] and {s["direction"] for s in doc["signals"]} == {"bearish"}
+    assert doc["signals"]
     for s in doc["signals"]:
         assert s["backend"] == doc["backend"]
-        assert {a["label"] for a in s["articles"]} == {"negative"}
+        assert {a["label"] for a in s["articles"]} == {"negative"}  # FinBERT's, per headline
+        by = {a["for_ticker"]["decided_by"] for a in s["articles"]}
+        if by == {"headline"}:
+            assert s["direction"] == "bearish"
+    amd = next(s for s in doc["signals"] if s["symbol"] == "AMD")  # "AMD gains ... as Intel slips"
+    (article,) = amd["articles"]
+    assert article["for_ticker"]["decided_by"] == "company"
+    assert (article["for_ticker"]["label"], amd["direction"]) == ("positive", "bullish")
 
 
 def test_no_news_sources_is_one_line(

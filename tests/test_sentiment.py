@@ -307,15 +307,19 @@ def test_shipped_lite_model_is_small_plain_files_that_reach_the_figures() -> Non
     assert sum(files.values()) <= 30 * 1024 * 1024
     card = json.loads((DEFAULT_DIR / META_FILE).read_text(encoding="utf-8"))
     assert card["labels"] == ["negative", "positive", "neutral"]
-    training = card["training"]
+    training, held_out = card["training"], card["held_out"]
     assert training["split"]["held_out_rows"] > 1000
-    # The issue asks 0.87 here; the shipped model reaches 0.8562 (see docs/benchmarks.md): this
-    # guards what ships against getting worse.
-    assert training["held_out"]["accuracy"] >= 0.856
     assert training["split"]["val_rows"] > 500  # choices were made on a validation slice
-    assert card["formal_sentences"]["rows"] >= 150
-    assert card["formal_sentences"]["accuracy"] >= 0.85
-    assert card["quantization"]["held_out_agreement_int8_vs_fp32"] >= 0.98
+    # No regression on one-company text (issue 15): tweets and formal sentences at least 0.85,
+    # measured through the runtime on rows no choice looked at (docs/benchmarks.md).
+    assert held_out["tfns_held_out"]["rows"] == training["split"]["held_out_rows"]
+    assert held_out["tfns_held_out"]["accuracy"] >= 0.85
+    assert held_out["formal_sentences"]["rows"] >= 150
+    assert held_out["formal_sentences"]["accuracy"] >= 0.85
+    # per company, on SEntFiN's test slice: well above copying the headline's label
+    mixed = held_out["sentfin_test_mixed"]
+    assert mixed["accuracy"] >= mixed["headline_copy_baseline"] + 0.25
+    assert card["quantization"]["val_agreement_int8_vs_fp32"] >= 0.98
 
 
 def test_lite_missing_or_broken_model(tmp_path: Path) -> None:

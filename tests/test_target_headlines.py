@@ -173,11 +173,15 @@ def test_the_script_runs_on_the_shipped_model_without_sentfin(
     assert targets.main(["--us", str(small), "--sentfin", str(tmp_path / "none.csv")]) == 0
     out = capsys.readouterr().out
     assert "SEntFiN part skipped" in out and "is absent" in out
-    assert re.search(r"US mixed +3 +6 +0\.500 +\d\.\d{3} \(0 all right\) +-", out)
+    # the shipped model is target-aware: all three paths are scored
+    cells = r" +\d\.\d{3} \(\d all right\)"
+    assert re.search(r"US mixed +3 +6 +0\.500 +\d\.\d{3} \(0 all right\)" + cells * 2, out)
     assert targets.main(["--us", str(small), "--sentfin", "none.csv", "--json", "--errors"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["target_aware"] is False and report["sentfin_skipped"]
-    assert report["sets"]["US mixed"]["baseline"]["companies"] == 6
+    assert report["target_aware"] is True and report["sentfin_skipped"]
+    mixed = report["sets"]["US mixed"]
+    assert mixed["baseline"]["companies"] == mixed["target"]["companies"] == 6
+    assert mixed["engine"]["companies"] == 6
     assert {e["company"] for e in report["errors"]} <= {"NVDA", "AMD", "F", "GM", "XOM", "CVX"}
 
 
