@@ -104,7 +104,8 @@ async def test_nvidia_up_amd_down_each_its_own_direction_and_why_says_so(
         why = (await core.handle("why", "AMD", Caller("console", "1", "1"))).plain_text
     assert why.startswith("Why BEARISH on AMD")
     assert (
-        "bearish for AMD — headline bullish; scored for AMD by the target-aware lite model (the headline names 2 companies)" in why
+        "bearish for AMD — headline bullish; scored for AMD by the target-aware lite model "
+        "(the headline names 2 companies)" in why
     )
     lines = why.splitlines()
     title = lines.index(f" - {TWO}")
