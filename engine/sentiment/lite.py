@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.errors import BackendUnavailable
 from engine.models import LABELS, Sentiment
@@ -27,6 +27,7 @@ from engine.sentiment.onnxrt import OnnxClassifier
 from engine.sentiment.runtime import missing_package, one_line
 from engine.sentiment.target import TARGET_STYLES, Target, TargetStyle, model_input
 
+T = TypeVar("T")
 LITE_FORMAT = "tradethehype-lite"
 LITE_VERSION = 3  # v3: trained on (headline, company) inputs too; v2 folders still load
 READABLE_VERSIONS = (2, 3)
@@ -133,12 +134,7 @@ class LiteBackend:
 
     async def classify_targets(self, targets: Sequence[Target]) -> list[Sentiment]:
         """Class probabilities for each (headline, company), in input order (in a thread)."""
-        if not targets:
-            return []
-        if self._model is None:
-            raise RuntimeError("LiteBackend.load() must be called before classify_targets()")
-        batch = list(targets)
-        return await in_worker(lambda stop: self.classify_targets_sync(batch, stop))
+        return await self._in_thread(self.classify_targets_sync, list(targets))
 
     def classify_targets_sync(
         self, targets: Sequence[Target], stop: threading.Event | None = None
@@ -157,12 +153,16 @@ class LiteBackend:
 
     async def classify(self, texts: Sequence[str]) -> list[Sentiment]:
         """Class probabilities for each text, in input order (model work runs in a thread)."""
-        if not texts:
+        return await self._in_thread(self.classify_sync, list(texts))
+
+    async def _in_thread(
+        self, score: Callable[[list[T], threading.Event], list[Sentiment]], items: list[T]
+    ) -> list[Sentiment]:
+        if not items:
             return []
         if self._model is None:
-            raise RuntimeError("LiteBackend.load() must be called before classify()")
-        batch = list(texts)
-        return await in_worker(lambda stop: self.classify_sync(batch, stop))
+            raise RuntimeError("LiteBackend.load() must be called before scoring")
+        return await in_worker(lambda stop: score(items, stop))
 
     def classify_sync(
         self, texts: Sequence[str], stop: threading.Event | None = None
