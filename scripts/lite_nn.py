@@ -81,6 +81,7 @@ def torch_logits(model: Any, ids: list[list[int]], batch_size: int = 64) -> np.n
     return out
 
 
+# One training loop, kept whole (76 lines): optimizer groups, schedule and the step read in order.
 def fine_tune(
     model: Any,
     ids: list[list[int]],

@@ -73,6 +73,28 @@ def select_and_export(
     )
     print(f"quantized: {quant['method']}, {quant['bytes']} bytes; label agreement with fp32 on "
           f"validation {quant['val_agreement_int8_vs_fp32']}", flush=True)
+    validation = {
+        "examples": len(val),
+        "objective": "mean of TFNS headline, SEntFiN entity and SEntFiN mixed-headline "
+        "accuracy (scripts/lite_select.py balanced)",
+        "soup_trials": soup_log,
+        "soup": members,
+        "logit_offsets": [round(float(b), 2) for b in bias],
+        "fp32_with_offsets": with_bias,
+    }
+    return model_card(args, data, style, quant, validation)
+
+
+def model_card(
+    args: argparse.Namespace,
+    data: Any,
+    style: TargetStyle,
+    quant: dict[str, Any],
+    validation: dict[str, Any],
+) -> dict[str, Any]:
+    """lite.json: what the runtime reads, then how the model was made and chosen."""
+    import torch
+
     return {
         "format": LITE_FORMAT,
         "version": LITE_VERSION,
@@ -114,15 +136,7 @@ def select_and_export(
                 "weight_decay": 0.01,
                 "warmup": 0.06,
             },
-            "validation": {
-                "examples": len(val),
-                "objective": "mean of TFNS headline, SEntFiN entity and SEntFiN mixed-headline "
-                "accuracy (scripts/lite_select.py balanced)",
-                "soup_trials": soup_log,
-                "soup": members,
-                "logit_offsets": [round(float(b), 2) for b in bias],
-                "fp32_with_offsets": with_bias,
-            },
+            "validation": validation,
             "command": "python scripts/train_lite.py " + " ".join(sys.argv[1:]),
             "script": "scripts/train_lite.py",
             "torch": torch.__version__,
