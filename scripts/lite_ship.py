@@ -61,7 +61,7 @@ def select_and_export(
     with torch.no_grad():
         model.classifier.bias += torch.from_numpy(bias)
     with_bias = val_figures(torch_logits(model, val_ids), val)
-    print(f"soup {members}; offsets {np.round(bias, 2).tolist()}: validation {with_bias}")
+    print(f"soup {members}; offsets {[round(float(b), 2) for b in bias]}: validation {with_bias}")
     torch.save(model.state_dict(), args.work / "fp32.pt")
     fp32_onnx = args.work / "fp32.onnx"
     export_onnx(model, fp32_onnx)
