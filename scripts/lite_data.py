@@ -16,9 +16,12 @@ training and inference read the same text.
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from engine.models import SymbolMatch
@@ -39,7 +42,7 @@ class Example:
     text: str  # first segment, cleaned
     pair: str  # second segment, "" for none
     label: int  # index into LABELS
-    source: str  # "tfns", "tfns-target" or "sentfin"
+    source: str  # "tfns", "tfns-target", "sentfin", "us", ... (see Counter in the card)
     mixed: bool = False  # a headline whose companies have different labels
 
 
@@ -97,6 +100,19 @@ def tfns_company_headlines(
             first = subjects[0]
             out.append(Headline(text, ((text[first.start : first.end], LABELS[int(y[i])]),)))
     return out
+
+
+def us_headlines(path: Path) -> list[Headline]:
+    """benchmarks/data/target_headlines.csv (the US validation set): each company by the
+    mention the headline names it with, and its label."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            Headline(
+                row["headline"],
+                tuple((t["mention"], t["label"]) for t in json.loads(row["targets"])),
+            )
+            for row in csv.DictReader(fh)
+        ]
 
 
 def encode(tokenizer: object, examples: Sequence[Example], max_length: int) -> list[list[int]]:

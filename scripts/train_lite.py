@@ -67,8 +67,10 @@ from scripts.lite_data import (  # noqa: E402
     sentfin_examples,
     tfns_company_headlines,
     tfns_target_examples,
+    us_headlines,
 )
 from scripts.lite_nn import build_classifier, fine_tune, torch_logits  # noqa: E402
+from scripts.lite_relations import relation_headlines, usable_names  # noqa: E402
 from scripts.lite_select import val_figures  # noqa: E402
 from scripts.lite_ship import select_and_export, ship  # noqa: E402
 from scripts.sentfin import DEFAULT_SENTFIN, SPLITS, read_sentfin, split_of  # noqa: E402
@@ -76,6 +78,7 @@ from scripts.sentfin import DEFAULT_SENTFIN, SPLITS, read_sentfin, split_of  # n
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment" / "tfns_train.csv"
 DEFAULT_FORMAL = ROOT / "benchmarks" / "data" / "formal_sentences.csv"
 DEFAULT_WORK = ROOT / "build" / "lite"
+DEFAULT_US_VAL = ROOT / "benchmarks" / "data" / "target_headlines.csv"
 
 
 def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
@@ -156,12 +159,18 @@ class Data:
             out += joined_examples(
                 named, style, self.args.joined_tfns, self.args.seed, "joined-tfns"
             )
+            names = usable_names([*sentfin, *named])
+            made = relation_headlines(names, self.args.relations, self.args.seed)
+            out += sentfin_examples(made, style, "relations")
+        elif self.args.us_val.is_file():
+            out += sentfin_examples(us_headlines(self.args.us_val), style, "us")
         return out
 
 
 def data_tag(args: argparse.Namespace) -> str:
     """What the training examples depend on beyond the style, for run folder names."""
-    return f"m{args.mixed_copies}-j{args.joined}-jt{args.joined_tfns}-c1"
+    tag = f"m{args.mixed_copies}-j{args.joined}-jt{args.joined_tfns}-c1"
+    return tag + (f"-r{args.relations}-us" if args.relations else "")
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -261,6 +270,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--mixed-copies", type=int, default=2, help="extra copies of mixed-label examples")
     add("--joined", type=int, default=3000, help="made-up mixed headlines (2 examples each)")
     add("--joined-tfns", type=int, default=3000, help="made-up mixed headlines from TFNS rows")
+    add("--relations", type=int, default=3000, help="made-up one-event headlines (2-3 companies)")
+    add("--us-val", type=Path, default=DEFAULT_US_VAL, help="US validation set (for choices)")
     add("--seeds", default="13", help="training seeds, comma separated: one run each (a soup)")
     add("--epochs", type=int, default=3)
     add("--lr", type=float, default=8e-5)
