@@ -1,6 +1,7 @@
 """Per-company sentiment: does each company in a headline get its own direction?
 
-    .venv/bin/python benchmarks/targets.py [--lite DIR] [--sentfin CSV] [--json] [--errors]
+    .venv/bin/python benchmarks/targets.py [--lite DIR] [--sentfin CSV] [--json]
+        [--errors] [--errors-test]
 
 Two ways of labelling every company a headline names are scored, company by company:
 
@@ -9,129 +10,56 @@ Two ways of labelling every company a headline names are scored, company by comp
 - target-aware: `LiteBackend.classify_targets` scores each (headline, company) pair
   (engine/sentiment/target.py); only for a model whose card says it was trained on targets
   (`supports_targets`, format v3); otherwise the script says the model is not target-aware.
+On the US sets a third path, the bot's own rules (the real extractor, the analyst rule, the
+target model on 2+ companies), is scored too.
 
-Sets:
+Sets (benchmarks/target_sets.py reads them):
 
-- benchmarks/data/target_headlines.csv (hand-written US headlines, see its .md): the headline
-  metric is on the "mixed" headlines, whose companies do not all have the same label; the
-  controls (one company, or all in one direction) are reported separately. Each company's
-  mention is located in the headline (first whole-word occurrence) for the Target's start/end.
+- US validation, benchmarks/data/target_headlines.csv, and US test,
+  benchmarks/data/target_headlines_test.csv (hand-written US headlines, see their .md): the
+  validation set is the one used for choices while training; the test set is never used for
+  any choice. On each, the headline metric is on the "mixed" headlines, whose companies do not
+  all have the same label; the controls (one company, or all in one direction) are reported
+  separately. Each company's mention is located in the headline (first whole-word occurrence)
+  for the Target's start/end.
 - the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on):
   its mixed headlines, and all its entities. Skipped, with a note, when the data is absent.
 
 Per set: accuracy over companies, and how many headlines have every company right (the
 headline copy can never get a mixed headline fully right; its ceiling, each headline's most
-common label given to all its companies, is shown beside it). `--errors` lists the US-set errors
-(headline, company, expected, got) of the target-aware path (of the baseline when the model is
-not target-aware); `--json` prints everything as one JSON object instead of tables.
+common label given to all its companies, is shown beside it). `--errors` lists the validation
+set's errors (headline, company, expected, got) of the target-aware path (of the baseline when
+the model is not target-aware); `--errors-test` lists the test set's, for once a model is final
+(reading them to decide a change would make the test set a second validation set). `--json`
+prints everything as one JSON object instead of tables: `sets` maps each source (`us_val`,
+`us_test`, `sentfin`) to its parts (`mixed`, `controls` or `all`), and `errors` maps a source to
+its error list.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
-import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "benchmarks"))  # appended: benchmarks/bot.py must not hide bot/
+
+from target_sets import US_TEST, US_VAL, Case, read_sentfin_test, read_us  # noqa: E402
 
 from engine.errors import BackendUnavailable  # noqa: E402
-from engine.models import LABELS  # noqa: E402
 from engine.sentiment.lite import LiteBackend  # noqa: E402
 from engine.sentiment.target import Target  # noqa: E402
-from scripts.sentfin import DEFAULT_SENTFIN, read_sentfin, split_of  # noqa: E402
+from scripts.sentfin import DEFAULT_SENTFIN  # noqa: E402
 
-US_SET = ROOT / "benchmarks" / "data" / "target_headlines.csv"
 ORDER = ("positive", "negative", "neutral")
-
-
-@dataclass(frozen=True)
-class Company:
-    """One labelled company in a headline: `key` is its symbol (US set) or name (SEntFiN)."""
-
-    key: str
-    mention: str
-    start: int
-    end: int
-    label: str
-
-
-@dataclass(frozen=True)
-class Case:
-    text: str
-    companies: tuple[Company, ...]
-
-    @property
-    def mixed(self) -> bool:
-        return len({c.label for c in self.companies}) > 1
-
-
-def locate(text: str, mention: str) -> tuple[int, int]:
-    """The first whole-word occurrence of `mention` in `text` (any case as a fallback), or
-    (-1, -1)."""
-    pattern = r"(?<!\w)" + re.escape(mention) + r"(?!\w)"
-    found = re.search(pattern, text) or re.search(pattern, text, re.IGNORECASE)
-    return (found.start(), found.end()) if found else (-1, -1)
-
-
-def parse_targets(headline: str, raw: str, where: str) -> tuple[Company, ...]:
-    """The `targets` cell of the US set; ValueError (naming `where`) when malformed."""
-    try:
-        items = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{where}: targets is not JSON ({err})") from None
-    if not isinstance(items, list) or not items:
-        raise ValueError(f"{where}: targets must be a non-empty JSON list")
-    out = []
-    for item in items:
-        if not isinstance(item, dict) or set(item) != {"symbol", "mention", "label"}:
-            raise ValueError(f"{where}: each target needs exactly symbol, mention, label")
-        symbol, mention, label = item["symbol"], item["mention"], item["label"]
-        if label not in LABELS:
-            raise ValueError(f"{where}: label {label!r} is not positive/negative/neutral")
-        if not isinstance(symbol, str) or not symbol or symbol != symbol.upper():
-            raise ValueError(f"{where}: symbol {symbol!r} must be an upper-case ticker")
-        start, end = locate(headline, mention) if isinstance(mention, str) else (-1, -1)
-        if start < 0 or headline[start:end] != mention:
-            raise ValueError(f"{where}: mention {mention!r} is not a word of the headline")
-        out.append(Company(symbol, mention, start, end, label))
-    if len({c.key for c in out}) != len(out):
-        raise ValueError(f"{where}: a symbol is listed twice")
-    return tuple(out)
-
-
-def read_us(path: Path = US_SET) -> list[Case]:
-    """The US set; ValueError naming the line for a malformed row."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames != ["headline", "targets"]:
-            raise ValueError(f"{path}: the header must be headline,targets")
-        cases = []
-        for row in reader:
-            where = f"{path.name}:{reader.line_num}"
-            headline = (row["headline"] or "").strip()
-            if not headline or row["headline"] != headline:
-                raise ValueError(f"{where}: empty headline or stray spaces around it")
-            cases.append(Case(headline, parse_targets(headline, row["targets"] or "", where)))
-    return cases
-
-
-def read_sentfin_test(path: Path) -> list[Case]:
-    """The SEntFiN test slice, each entity located in its title."""
-    cases = []
-    for h in read_sentfin(path):
-        if split_of(h.title) == "test":
-            companies = tuple(Company(e, e, *locate(h.title, e), label) for e, label in h.entities)
-            cases.append(Case(h.title, companies))
-    return cases
 
 
 @dataclass
@@ -223,18 +151,27 @@ def errors(cases: Sequence[Case], predictions: Sequence[Sequence[str]]) -> list[
     ]
 
 
-SETS = {  # name -> (source, which headlines)
-    "US mixed": ("us", lambda c: c.mixed),
-    "US controls": ("us", lambda c: not c.mixed),
-    "SEntFiN test, mixed": ("sentfin", lambda c: c.mixed),
-    "SEntFiN test, all entities": ("sentfin", lambda c: True),
+Keep = Callable[[Case], bool]
+SOURCES = {"us_val": "US validation", "us_test": "US test", "sentfin": "SEntFiN test"}
+US_PARTS: dict[str, tuple[str, Keep]] = {  # part -> (its name in the table, which headlines)
+    "mixed": ("mixed", lambda c: c.mixed),
+    "controls": ("controls", lambda c: not c.mixed),
+}
+SENTFIN_PARTS: dict[str, tuple[str, Keep]] = {
+    "mixed": ("mixed", lambda c: c.mixed),
+    "all": ("all entities", lambda c: True),
 }
 
 
+def parts_of(source: str) -> dict[str, tuple[str, Keep]]:
+    return SENTFIN_PARTS if source == "sentfin" else US_PARTS
+
+
 async def evaluate(
-    backend: Any, sources: dict[str, list[Case]], *, with_errors: bool = False
+    backend: Any, sources: dict[str, list[Case]], *, errors_for: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Score `backend` (loaded) on `sources` ("us", and "sentfin" unless skipped)."""
+    """Score `backend` (loaded) on `sources` ("us_val", "us_test", "sentfin", each when given);
+    the errors of the sources named in `errors_for` are listed."""
     aware = bool(getattr(backend, "supports_targets", False))
     paths = (
         {"baseline": headline_copy, "target": target_aware, "engine": engine_rules}
@@ -245,22 +182,26 @@ async def evaluate(
         (src, path): await run(backend, cases)
         for src, cases in sources.items()
         for path, run in paths.items()
-        if path != "engine" or src == "us"  # SEntFiN's companies are not in the US list
+        if path != "engine" or src != "sentfin"  # SEntFiN's companies are not in the US list
     }
     sets: dict[str, Any] = {}
-    for name, (src, keep) in SETS.items():
-        if src in sources:
-            sets[name] = {
-                path: tally(sources[src], predicted[src, path], keep).as_dict()
+    for src, cases in sources.items():
+        sets[src] = {}
+        for part, (_, keep) in parts_of(src).items():
+            result: dict[str, Any] = {
+                path: tally(cases, predicted[src, path], keep).as_dict()
                 for path in paths
                 if (src, path) in predicted
             }
-            sets[name]["copy_ceiling"] = copy_ceiling(sources[src], keep)
+            result["copy_ceiling"] = copy_ceiling(cases, keep)
+            sets[src][part] = result
     report: dict[str, Any] = {"target_aware": aware, "sets": sets}
-    if with_errors:
+    if errors_for:
         path = "target" if aware else "baseline"
         report["errors_of"] = path
-        report["errors"] = errors(sources["us"], predicted["us", path])
+        report["errors"] = {
+            src: errors(sources[src], predicted[src, path]) for src in errors_for if src in sources
+        }
     return report
 
 
@@ -268,6 +209,25 @@ def cell(result: dict[str, Any] | None) -> str:
     if result is None:
         return "-"
     return f"{result['accuracy']:.3f} ({result['headlines_all_right']} all right)"
+
+
+def rows(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, result) for each part of each source, in order: "US test, mixed", ..."""
+    return [
+        (f"{SOURCES[src]}, {parts_of(src)[part][0]}", result)
+        for src, parts in report["sets"].items()
+        for part, result in parts.items()
+    ]
+
+
+def print_errors(report: dict[str, Any]) -> None:
+    for src, found in report.get("errors", {}).items():
+        print(
+            f"\n{SOURCES[src]} errors of the {report['errors_of']} path ({len(found)}): "
+            "expected -> got | company | headline"
+        )
+        for e in found:
+            print(f"{e['expected']:>8} -> {e['got']:<8} | {e['company']:<6} | {e['headline']}")
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -283,7 +243,7 @@ def print_report(report: dict[str, Any]) -> None:
         f"\n{'set':<27} {'headlines':>9} {'companies':>9}  {'copy ceiling':>12}  "
         f"{'headline copy':<22} {'target-aware':<22} the bot's rules"
     )
-    for name, result in report["sets"].items():
+    for name, result in rows(report):
         base = result["baseline"]
         print(
             f"{name:<27} {base['headlines']:>9} {base['companies']:>9}  "
@@ -293,9 +253,10 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         "(accuracy over companies; copy ceiling: the best any one label per headline can do;\n"
         " the bot's rules: the real extractor, the analyst rule and the model on 2+ companies,\n"
-        " US set only; a company the extractor misses counts as wrong)"
+        " US sets only; a company the extractor misses counts as wrong; the validation set is\n"
+        " used for choices while training, the test set never)"
     )
-    for name, result in report["sets"].items():
+    for name, result in rows(report):
         if "target" in result:
             print(f"\nConfusion of the target-aware path, {name} (rows: expected, columns: got)")
             print(f"{'':<10}" + "".join(f"{p:>10}" for p in ORDER))
@@ -304,26 +265,26 @@ def print_report(report: dict[str, Any]) -> None:
         if "engine" in result:
             missed = sum(row["missed"] for row in result["engine"]["confusion"].values())
             print(f"  the bot's rules, {name}: {missed} labelled companies not found")
-    if "errors" in report:
-        print(
-            f"\nUS-set errors of the {report['errors_of']} path ({len(report['errors'])}): "
-            "expected -> got | company | headline"
-        )
-        for e in report["errors"]:
-            print(f"{e['expected']:>8} -> {e['got']:<8} | {e['company']:<6} | {e['headline']}")
+    print_errors(report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lite", type=Path, help="a lite model folder (default: the shipped one)")
     parser.add_argument("--sentfin", type=Path, default=DEFAULT_SENTFIN, help="SEntFiN.csv")
-    parser.add_argument("--us", type=Path, default=US_SET, help=argparse.SUPPRESS)
+    parser.add_argument("--us", type=Path, default=US_VAL, help=argparse.SUPPRESS)
+    parser.add_argument("--us-test", type=Path, default=US_TEST, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--errors", action="store_true", help="list the US-set errors")
+    parser.add_argument("--errors", action="store_true", help="list the validation set's errors")
+    parser.add_argument(
+        "--errors-test",
+        action="store_true",
+        help="list the test set's errors (only once a model is final)",
+    )
     args = parser.parse_args(argv)
     backend = LiteBackend(args.lite.expanduser() if args.lite else None)
     try:
-        sources = {"us": read_us(args.us)}
+        sources = {"us_val": read_us(args.us), "us_test": read_us(args.us_test)}
         backend.load()
     except (OSError, ValueError, BackendUnavailable) as err:
         print(f"targets: {err}", file=sys.stderr)
@@ -333,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sources["sentfin"] = read_sentfin_test(args.sentfin)
     else:
         skipped = f"{args.sentfin} not found (../shared/data is absent)"
-    report = asyncio.run(evaluate(backend, sources, with_errors=args.errors))
+    errors_for = [src for src, on in (("us_val", args.errors), ("us_test", args.errors_test)) if on]
+    report = asyncio.run(evaluate(backend, sources, errors_for=errors_for))
     report = {
         "model": backend.model_id,
         "version": backend.card.get("version"),
