@@ -17,7 +17,11 @@ What it does, in order:
    the rest for validation, seed 13) and SEntFiN by title hash (scripts/sentfin.py: 80%
    train, 10% validation, 10% test). Training examples (scripts/lite_data.py): every TFNS
    row as a headline alone; a TFNS row naming exactly one cashtag also as (headline, ticker);
-   every SEntFiN entity as (headline, entity) with its own label.
+   every SEntFiN entity as (headline, entity) with its own label; made-up mixed headlines
+   (two training headlines joined, `--joined`, `--joined-tfns`) and made-up one-event
+   headlines naming 2-3 training companies (scripts/lite_relations.py, `--relations`).
+   The US validation set (benchmarks/data/target_headlines.csv, `--us-val`) joins the
+   validation examples; the US test set is never read here.
 2. Compares the target input styles (engine.sentiment.target: the company as a second
    segment, or marked inside the headline) with one short run each on the same sample, and
    keeps the one better on SEntFiN validation headlines whose companies differ.
@@ -25,7 +29,7 @@ What it does, in order:
    mean-pooling + linear head on all training examples in that style: AdamW, linear warm-up
    and decay, length-bucketed batches; checkpoints of the last --soup-epochs epochs go to
    --work (not shipped), and a finished run is not trained again.
-4. Chooses on validation only (TFNS validation + SEntFiN validation): a greedy model soup of
+4. Chooses on validation only (TFNS + SEntFiN + US validation): a greedy model soup of
    the checkpoints and per-class logit offsets folded into the head's bias.
 5. Exports one ONNX graph, quantizes it the batch-invariant way
    (engine.sentiment.quantize.quantize_stable), and only then scores, through the runtime
