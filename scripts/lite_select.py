@@ -65,12 +65,9 @@ def balanced(examples: list[Example]) -> Objective:
     SEntFiN mixed-headline accuracy and, when the US validation set is among the examples,
     its mixed-headline accuracy: the things the model must do (plain accuracy over all
     examples is two-thirds neutral-heavy tweets and headlines)."""
-    parts = ["tfns", "sentfin", "sentfin_mixed"]
-    if any(e.source == "us" for e in examples):
-        parts.append("us_mixed")
-
     def figure(logits: np.ndarray) -> float:
         v = val_figures(logits, examples)
+        parts = ["tfns", "sentfin", "sentfin_mixed", *(["us_mixed"] if "us_mixed" in v else [])]
         return round(sum(v[p] for p in parts) / len(parts), 4)
 
     return figure
@@ -124,7 +121,8 @@ def tune_bias(logits: np.ndarray, objective: Objective, limit: float = 1.0) -> n
 
 def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]:
     """Accuracy on the validation examples: all, TFNS headlines, SEntFiN, SEntFiN mixed and
-    the US validation set's mixed headlines (0.0 for a part with no examples)."""
+    the US validation set's mixed headlines when it is among them (0.0 for a part with no
+    examples)."""
     y = np.asarray([e.label for e in examples])
     pred = logits.argmax(axis=1)
 
@@ -132,10 +130,12 @@ def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]
         mask = np.asarray(keep)
         return round(float((pred[mask] == y[mask]).mean()), 4) if mask.any() else 0.0
 
-    return {
+    figures = {
         "all": acc([True] * len(examples)),
         "tfns": acc([e.source == "tfns" for e in examples]),
         "sentfin": acc([e.source == "sentfin" for e in examples]),
         "sentfin_mixed": acc([e.mixed and e.source == "sentfin" for e in examples]),
-        "us_mixed": acc([e.mixed and e.source == "us" for e in examples]),
     }
+    if any(e.source == "us" for e in examples):
+        figures["us_mixed"] = acc([e.mixed and e.source == "us" for e in examples])
+    return figures

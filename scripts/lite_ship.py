@@ -75,8 +75,12 @@ def select_and_export(
           f"validation {quant['val_agreement_int8_vs_fp32']}", flush=True)
     validation = {
         "examples": len(val),
-        "objective": "mean of TFNS headline, SEntFiN entity, SEntFiN mixed-headline"
-        + (" and US validation mixed-headline" if any(e.source == "us" for e in val) else "")
+        "objective": "mean of TFNS headline, SEntFiN entity"
+        + (
+            ", SEntFiN mixed-headline and US validation mixed-headline"
+            if any(e.source == "us" for e in val)
+            else " and SEntFiN mixed-headline"
+        )
         + " accuracy (scripts/lite_select.py balanced)",
         "soup_trials": soup_log,
         "soup": members,

@@ -99,6 +99,7 @@ def test_the_choosing_figure_counts_the_us_set_only_when_present() -> None:
     rows = [("tfns", False, 0), ("sentfin", False, 1), ("sentfin", True, 2)]
     right = np.eye(3, dtype=np.float32)[[0, 1, 2]]
     assert balanced(_examples(rows))(right) == 1.0
+    assert "us_mixed" not in val_figures(right, _examples(rows))  # the shipped card's figures
     with_us = rows + [("us", True, 0)]
     wrong_on_us = np.vstack([right, np.eye(3, dtype=np.float32)[[1]]])
     assert balanced(_examples(with_us))(wrong_on_us) == 0.75
