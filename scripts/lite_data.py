@@ -16,8 +16,6 @@ training and inference read the same text.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -103,16 +101,14 @@ def tfns_company_headlines(
 
 
 def us_headlines(path: Path) -> list[Headline]:
-    """benchmarks/data/target_headlines.csv (the US validation set): each company by the
-    mention the headline names it with, and its label."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [
-            Headline(
-                row["headline"],
-                tuple((t["mention"], t["label"]) for t in json.loads(row["targets"])),
-            )
-            for row in csv.DictReader(fh)
-        ]
+    """A US per-company set (benchmarks/target_sets.py reads and checks it): each company by
+    the mention the headline names it with, and its label."""
+    from benchmarks.target_sets import read_us
+
+    return [
+        Headline(case.text, tuple((c.mention, c.label) for c in case.companies))
+        for case in read_us(path)
+    ]
 
 
 def encode(tokenizer: object, examples: Sequence[Example], max_length: int) -> list[list[int]]:
