@@ -50,10 +50,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.append(str(ROOT / "benchmarks"))  # appended: benchmarks/bot.py must not hide bot/
-
-from target_sets import US_TEST, US_VAL, Case, read_sentfin_test, read_us  # noqa: E402
-
+from benchmarks.target_sets import US_TEST, US_VAL, Case, read_sentfin_test, read_us  # noqa: E402
 from engine.errors import BackendUnavailable  # noqa: E402
 from engine.sentiment.lite import LiteBackend  # noqa: E402
 from engine.sentiment.target import Target  # noqa: E402
