@@ -119,6 +119,20 @@ def tune_bias(logits: np.ndarray, objective: Objective, limit: float = 1.0) -> n
     return best[2]
 
 
+def split_offsets(
+    logits: np.ndarray, examples: list[Example], objective: Objective
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets for the two ways the model is asked (`--headline-offsets`): for a company within
+    a headline (chosen on the objective with the headlines-alone rows left as they are; the
+    graph's bias carries them) and, on top of those, for a headline alone (chosen on TFNS
+    validation headline accuracy; lite.json's `headline_logit_offsets`, applied at run time)."""
+    alone = np.asarray([e.source == "tfns" for e in examples])[:, None]
+    targets = tune_bias(logits, lambda lg: objective(np.where(alone, logits, lg)))
+    y = np.asarray([e.label for e in examples])[alone[:, 0]]
+    head = (logits + targets)[alone[:, 0]]
+    return targets, tune_bias(head, lambda lg: accuracy(lg, y))
+
+
 def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]:
     """Accuracy on the validation examples: all, TFNS headlines, SEntFiN, SEntFiN mixed and
     the US validation set's mixed headlines when it is among them (0.0 for a part with no

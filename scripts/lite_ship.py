@@ -27,7 +27,15 @@ from engine.sentiment.target import TargetStyle
 from scripts.lite_data import LABELS as DATASET_LABELS
 from scripts.lite_data import Example, encode, locate
 from scripts.lite_nn import pad, torch_logits
-from scripts.lite_select import balanced, greedy_soup, read_formal, scores, tune_bias, val_figures
+from scripts.lite_select import (
+    balanced,
+    greedy_soup,
+    read_formal,
+    scores,
+    split_offsets,
+    tune_bias,
+    val_figures,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -57,11 +65,18 @@ def select_and_export(
     state, members, soup_log = greedy_soup(model, candidates, val_ids, objective)
     model.load_state_dict(state)
     val_logits = torch_logits(model, val_ids)
-    bias = np.zeros(3, dtype=np.float32) if args.no_bias else tune_bias(val_logits, objective)
+    head = None
+    if args.no_bias:
+        bias = np.zeros(3, dtype=np.float32)
+    elif args.headline_offsets:
+        bias, head = split_offsets(val_logits, val, objective)
+    else:
+        bias = tune_bias(val_logits, objective)
     with torch.no_grad():
         model.classifier.bias += torch.from_numpy(bias)
-    with_bias = val_figures(torch_logits(model, val_ids), val)
-    print(f"soup {members}; offsets {[round(float(b), 2) for b in bias]}: validation {with_bias}")
+    with_bias = val_figures(with_headline(torch_logits(model, val_ids), val, head), val)
+    print(f"soup {members}; offsets {rounded(bias)}, headline {rounded(head)}: validation "
+          f"{with_bias}")
     torch.save(model.state_dict(), args.work / "fp32.pt")
     fp32_onnx = args.work / "fp32.onnx"
     export_onnx(model, fp32_onnx)
@@ -84,10 +99,25 @@ def select_and_export(
         + " accuracy (scripts/lite_select.py balanced)",
         "soup_trials": soup_log,
         "soup": members,
-        "logit_offsets": [round(float(b), 2) for b in bias],
+        "logit_offsets": rounded(bias),
+        **({"headline_logit_offsets": rounded(head)} if head is not None else {}),
         "fp32_with_offsets": with_bias,
     }
-    return model_card(args, data, style, quant, validation)
+    return model_card(args, data, style, quant, validation, rounded(head))
+
+
+def rounded(offsets: np.ndarray | None) -> list[float] | None:
+    return None if offsets is None else [round(float(b), 2) for b in offsets]
+
+
+def with_headline(
+    logits: np.ndarray, examples: list[Example], head: np.ndarray | None
+) -> np.ndarray:
+    """Validation logits as the runtime gives them: headline offsets on the headlines alone."""
+    if head is None:
+        return logits
+    alone = np.asarray([e.source == "tfns" for e in examples])[:, None]
+    return np.where(alone, logits + head, logits)
 
 
 def model_card(
@@ -96,6 +126,7 @@ def model_card(
     style: TargetStyle,
     quant: dict[str, Any],
     validation: dict[str, Any],
+    headline_offsets: list[float] | None = None,
 ) -> dict[str, Any]:
     """lite.json: what the runtime reads, then how the model was made and chosen."""
     import torch
@@ -110,6 +141,8 @@ def model_card(
         "network": "fine-tuned MiniLM-L6 encoder, mean pooling over tokens, linear head",
         "text_cleaning": "engine.sentiment.clean.clean_text",
         "target_inputs": "engine.sentiment.target.model_input",
+        # read by engine.sentiment.lite.headline_factors; absent when not chosen apart
+        **({"headline_logit_offsets": headline_offsets} if headline_offsets else {}),
         "quantization": quant,
         "training": {
             "data": [

@@ -31,7 +31,10 @@ What it does, in order:
    and decay, length-bucketed batches; checkpoints of the last --soup-epochs epochs go to
    --work (not shipped), and a finished run is not trained again.
 4. Chooses on validation only (TFNS + SEntFiN + US validation): a greedy model soup of
-   the checkpoints and per-class logit offsets folded into the head's bias.
+   the checkpoints and per-class logit offsets folded into the head's bias. With
+   `--headline-offsets` those offsets are chosen for companies within headlines only, and a
+   second set for a headline scored alone is chosen on TFNS validation headlines and written
+   to lite.json (`headline_logit_offsets`, applied by engine.sentiment.lite at run time).
 5. Exports one ONNX graph, quantizes it the batch-invariant way
    (engine.sentiment.quantize.quantize_stable), and only then scores, through the runtime
    code, the TFNS hold-out (headlines), the SEntFiN test slice (per company, with the
@@ -285,6 +288,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--train-length", type=int, default=64, help="tokens per example (training)")
     add("--soup-epochs", type=int, default=2, help="checkpoints per run offered to the soup")
     add("--no-bias", action="store_true", help="do not tune per-class logit offsets")
+    add("--headline-offsets", action="store_true",
+        help="separate logit offsets for a headline alone (chosen on TFNS validation)")
     add("--limit", type=int, default=0, help="train on N examples only (a smoke run)")
     add("--stop-after", choices=("compare", "train", "select"))
     add("--skip-train", action="store_true", help="reuse the runs' checkpoints in --work")

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
 
 from engine.errors import BackendUnavailable
 from engine.models import LABELS, Sentiment
@@ -91,6 +94,7 @@ class LiteBackend:
         self.cache_key = ""  # set by load(): identifies the exact model for the score cache
         self.card: dict[str, Any] = {}
         self.target_style: TargetStyle | None = None  # set by load() from the model card
+        self._headline_factors: np.ndarray | None = None  # set by load() from the model card
         self._model: LiteModel | None = None
         self._lock = threading.Lock()
 
@@ -113,6 +117,7 @@ class LiteBackend:
             model = LiteModel.from_dir(self.model_dir, batch_size=self.batch_size)
             model.load()
             card = json.loads((self.model_dir / META_FILE).read_text(encoding="utf-8"))
+            factors = headline_factors(card)
             key = file_digest(model.model_path)[:16]
         except ImportError as err:
             raise missing_package(self.name, err) from err
@@ -123,7 +128,9 @@ class LiteBackend:
             ) from err
         style = card.get("target_input")
         self.card = card
-        self.cache_key = f"lite:{key}"
+        offsets = card.get("headline_logit_offsets")  # they change the scores too
+        self.cache_key = f"lite:{key}" + (f":h{offsets}" if offsets is not None else "")
+        self._headline_factors = factors
         self.target_style = style if style in TARGET_STYLES else None
         self._model = model
 
@@ -172,7 +179,29 @@ class LiteBackend:
         cleaned = [clean_text(t) for t in texts]
         with self._lock:
             probs = self._model.predict_proba(cleaned, stop)
+        if self._headline_factors is not None:  # per row, so still the same in any batch
+            probs = probs * self._headline_factors
+            probs = probs / probs.sum(axis=1, keepdims=True)
         return [to_sentiment(self._model.labels, row) for row in probs.tolist()]
+
+
+def headline_factors(card: dict[str, Any]) -> np.ndarray | None:
+    """The card's `headline_logit_offsets` (label order, added to the logits of a headline
+    scored alone, not of a company within it) as factors on the probabilities, or None.
+
+    The graph's own bias carries the offsets chosen for companies within headlines; these
+    were chosen on headlines alone (TFNS validation), on top of it. Raises ValueError if set
+    but not one finite number per label."""
+    offsets = card.get("headline_logit_offsets")
+    if offsets is None:
+        return None
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != len(card.get("labels", ()))
+        or not all(isinstance(o, int | float) and math.isfinite(o) for o in offsets)
+    ):
+        raise ValueError("headline_logit_offsets must be one finite number per label")
+    return np.exp(np.asarray(offsets, dtype=np.float32))
 
 
 def to_sentiment(labels: Sequence[str], probs: Sequence[float]) -> Sentiment:
