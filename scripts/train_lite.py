@@ -7,7 +7,8 @@
 
 The shipped model: `--compare-limit 6000 --epochs 2 --soup-epochs 2` (the other values are
 the defaults). The unshipped attempts of docs/benchmarks.md add `--relations 3000` (or 1500)
-`--us-val benchmarks/data/target_headlines.csv`. Data, by default from ../shared/data/sentiment/:
+`--us-val benchmarks/data/target_headlines.csv` (and, last, `--seeds 13,14,15,16
+--headline-offsets`). Data, by default from ../shared/data/sentiment/:
 - tfns_train.csv (twitter-financial-news-sentiment, MIT): `text,label`, 0 = negative,
   1 = positive, 2 = neutral;
 - sentfin/SEntFiN.csv (SEntFiN 1.0, MIT): a label per company named in a headline.
