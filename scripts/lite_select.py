@@ -126,11 +126,15 @@ def split_offsets(
     a headline (chosen on the objective with the headlines-alone rows left as they are; the
     graph's bias carries them) and, on top of those, for a headline alone (chosen on TFNS
     validation headline accuracy; lite.json's `headline_logit_offsets`, applied at run time)."""
-    alone = np.asarray([e.source == "tfns" for e in examples])[:, None]
-    targets = tune_bias(logits, lambda lg: objective(np.where(alone, logits, lg)))
-    y = np.asarray([e.label for e in examples])[alone[:, 0]]
-    head = (logits + targets)[alone[:, 0]]
-    return targets, tune_bias(head, lambda lg: accuracy(lg, y))
+    alone = headlines_alone(examples)
+    targets = tune_bias(logits, lambda lg: objective(np.where(alone[:, None], logits, lg)))
+    y = np.asarray([e.label for e in examples])[alone]
+    return targets, tune_bias((logits + targets)[alone], lambda lg: accuracy(lg, y))
+
+
+def headlines_alone(examples: list[Example]) -> np.ndarray:
+    """Which examples are a headline scored alone (no company marked or given)."""
+    return np.asarray([e.source == "tfns" for e in examples], dtype=bool)
 
 
 def val_figures(logits: np.ndarray, examples: list[Example]) -> dict[str, float]:

@@ -30,6 +30,7 @@ from scripts.lite_nn import pad, torch_logits
 from scripts.lite_select import (
     balanced,
     greedy_soup,
+    headlines_alone,
     read_formal,
     scores,
     split_offsets,
@@ -116,8 +117,7 @@ def with_headline(
     """Validation logits as the runtime gives them: headline offsets on the headlines alone."""
     if head is None:
         return logits
-    alone = np.asarray([e.source == "tfns" for e in examples])[:, None]
-    return np.where(alone, logits + head, logits)
+    return np.where(headlines_alone(examples)[:, None], logits + head, logits)
 
 
 def model_card(
