@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/stability.py [--n 1000] [--lite DIR] [--old] [--data CSV]
 
-For the lite model (the shipped one, or any folder made by scripts/train_lite.py) and for
+For the lite model (the shipped one, or any folder made by scripts/train_lite.py; headlines
+alone, and each headline with its first word marked as the company) and for
 FinBERT's ONNX export (a BERT-base with random weights in FinBERT's layout, built and prepared
 with `tradethehype model prepare` as benchmarks/sentiment.py does), each batch size is run in
 its own process on the same N headlines, and the script reports the largest absolute
@@ -68,10 +69,12 @@ def _scorer(spec: dict[str, Any]) -> Any:
         graph.batch_size = batch
         graph.load()
         return graph.predict_proba
-    if spec["kind"] == "lite":
+    if spec["kind"] in ("lite", "lite-targets"):
         from engine.sentiment.lite import LiteBackend
 
         backend: Any = LiteBackend(Path(spec["model"]), batch_size=batch)
+        if spec["kind"] == "lite-targets":
+            return lambda texts: targets_scores(backend, texts)
     else:
         from engine.sentiment.finbert import FinBertBackend
 
@@ -81,6 +84,19 @@ def _scorer(spec: dict[str, Any]) -> Any:
     return lambda texts: np.asarray(
         [[s.scores[k] for k in order] for s in backend.classify_sync(texts)]
     )
+
+
+def targets_scores(backend: Any, texts: list[str]) -> Any:
+    """The lite model's target path: each headline with its first word marked as the company
+    (the path a headline naming two or more companies takes)."""
+    import numpy as np
+
+    from engine.sentiment.target import Target
+
+    backend.load()
+    marked = [Target(t, t.split()[0], 0, len(t.split()[0])) for t in texts]
+    got = backend.classify_targets_sync(marked)
+    return np.asarray([[s.scores[k] for k in sorted(s.scores)] for s in got])
 
 
 def run_child(spec: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -211,7 +227,13 @@ def main(argv: list[str] | None = None) -> int:
             {**base, "kind": "lite", "model": str(lite)},
             (lite / MODEL_FILE).stat().st_size / 1e6,
             env,
-        )
+        ),
+        measure(
+            "lite-targets",
+            {**base, "kind": "lite-targets", "model": str(lite)},
+            (lite / MODEL_FILE).stat().st_size / 1e6,
+            env,
+        ),
     ]
     if not args.no_finbert:
         model, folder = prepare_standin(work, env)

@@ -9,7 +9,7 @@ Two ways of labelling every company a headline names are scored, company by comp
   label is copied to every company in it;
 - target-aware: `LiteBackend.classify_targets` scores each (headline, company) pair
   (engine/sentiment/target.py); only for a model whose card says it was trained on targets
-  (`supports_targets`, format v3); otherwise the script says the model is not target-aware.
+  (`supports_targets`, format v3 or v4); otherwise the script says the model is not target-aware.
 On the US sets a third path, the bot's own rules (the real extractor, the analyst rule, the
 target model on 2+ companies), is scored too.
 

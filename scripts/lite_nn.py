@@ -57,6 +57,10 @@ def batches(
     return out
 
 
+# Token ids to trace an export with (any vocabulary has them; the graph's shapes are dynamic).
+EXPORT_EXAMPLE = [[2, 10, 11, 12, 13, 3], [2, 14, 3]]
+
+
 def pad(ids: list[list[int]]) -> tuple[Any, Any]:
     import torch
 

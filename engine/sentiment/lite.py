@@ -32,8 +32,8 @@ from engine.sentiment.target import TARGET_STYLES, Target, TargetStyle, model_in
 
 T = TypeVar("T")
 LITE_FORMAT = "tradethehype-lite"
-LITE_VERSION = 3  # v3: trained on (headline, company) inputs too; v2 folders still load
-READABLE_VERSIONS = (2, 3)
+LITE_VERSION = 4  # v4: two paths (headline alone, company within it); v2, v3 folders still load
+READABLE_VERSIONS = (2, 3, 4)
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "lite"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -136,7 +136,7 @@ class LiteBackend:
 
     @property
     def supports_targets(self) -> bool:
-        """Whether this model was trained to score a company within a headline (v3)."""
+        """Whether this model was trained to score a company within a headline (v3, v4)."""
         return self.target_style is not None
 
     async def classify_targets(self, targets: Sequence[Target]) -> list[Sentiment]:
@@ -154,7 +154,7 @@ class LiteBackend:
         inputs = [model_input(t, self.target_style) for t in targets]
         with self._lock:
             probs = self._model.predict_proba(
-                [a for a, _ in inputs], stop, pairs=[b for _, b in inputs]
+                [a for a, _ in inputs], stop, pairs=[b for _, b in inputs], target=True
             )
         return [to_sentiment(self._model.labels, row) for row in probs.tolist()]
 

@@ -19,7 +19,10 @@ from engine.sentiment.runtime import cpu_threads
 
 
 class OnnxClassifier:
-    """An ONNX graph taking input_ids / attention_mask (/ token_type_ids) and giving logits."""
+    """An ONNX graph taking input_ids / attention_mask (/ token_type_ids) and giving logits.
+
+    A lite v4 graph also takes `target`, one 0/1 per row: 1 reads a row through its target
+    path (a company marked within a headline), 0 as a headline alone."""
 
     def __init__(
         self,
@@ -64,7 +67,7 @@ class OnnxClassifier:
             str(self.model_path), options, providers=["CPUExecutionProvider"]
         )
         names = tuple(i.name for i in session.get_inputs())
-        unknown = set(names) - {"input_ids", "attention_mask", "token_type_ids"}
+        unknown = set(names) - {"input_ids", "attention_mask", "token_type_ids", "target"}
         if "input_ids" not in names or unknown:
             raise ValueError(f"unexpected model inputs {list(names)}")
         padding = tokenizer.padding or {}
@@ -79,10 +82,13 @@ class OnnxClassifier:
         stop: threading.Event | None = None,
         *,
         pairs: Sequence[str] | None = None,
+        target: bool = False,
     ) -> np.ndarray:
         """Raw class scores, shape (len(texts), classes), rows in input order.
 
         `pairs`: a second segment per text ("" for none), for a model trained on text pairs.
+        `target`: the rows are companies marked within headlines (a graph with two paths reads
+        them through its target path; other graphs ignore it).
         Raises ScoringStopped between batches once `stop` is set.
         """
         if self._session is None:
@@ -109,6 +115,8 @@ class OnnxClassifier:
             feed = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feed["token_type_ids"] = np.zeros_like(input_ids)
+            if "target" in self._inputs:
+                feed["target"] = np.full(len(chunk), 1.0 if target else 0.0, dtype=np.float32)
             feed = {k: v for k, v in feed.items() if k in self._inputs}
             out[chunk] = self._session.run(None, feed)[0]
         return out
@@ -119,9 +127,10 @@ class OnnxClassifier:
         stop: threading.Event | None = None,
         *,
         pairs: Sequence[str] | None = None,
+        target: bool = False,
     ) -> np.ndarray:
         """Softmax of `logits`, columns in `labels` order."""
-        x = self.logits(texts, stop, pairs=pairs).astype(np.float64)
+        x = self.logits(texts, stop, pairs=pairs, target=target).astype(np.float64)
         x -= x.max(axis=1, keepdims=True)
         e = np.exp(x)
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

@@ -302,22 +302,22 @@ def export_classifier(torch: Any, network: Any, path: Path) -> None:
     export_logits_graph(torch, Logits(), (ids, (ids != 0).long()), path)
 
 
-def export_logits_graph(torch: Any, module: Any, example: tuple[Any, Any], path: Path) -> None:
-    """Export `module(input_ids, attention_mask) -> logits` to ONNX with dynamic batch and length
-    (the graph both FinBERT's export and scripts/train_lite.py write)."""
+def export_logits_graph(torch: Any, module: Any, example: tuple[Any, ...], path: Path) -> None:
+    """Export `module(input_ids, attention_mask[, target]) -> logits` to ONNX with dynamic batch
+    and length (the graph both FinBERT's export and scripts/train_lite.py write; `target`, one
+    0/1 per row, only for the lite model's two paths)."""
+    names = ["input_ids", "attention_mask", "target"][: len(example)]
+    axes: dict[str, dict[int, str]] = {n: {0: "batch", 1: "sequence"} for n in names[:2]}
+    axes.update({n: {0: "batch"} for n in [*names[2:], "logits"]})
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             module.eval(),
             example,
             str(path),
-            input_names=["input_ids", "attention_mask"],
+            input_names=names,
             output_names=["logits"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "sequence"},
-                "attention_mask": {0: "batch", 1: "sequence"},
-                "logits": {0: "batch"},
-            },
+            dynamic_axes=axes,
             opset_version=17,
             dynamo=False,
         )

@@ -1,7 +1,7 @@
 """Target-aware sentiment: how "this headline, about this company" is shown to a model.
 
 A headline such as "Nvidia jumps as AMD slumps" has one direction per company. The lite
-model (format v3) is trained on (headline, company) inputs and answers for that company.
+model (format v3 and later) is trained on (headline, company) inputs and answers for that company.
 Its model card names the input style it was trained with, and the same function builds the
 inputs at training and at inference time:
 

@@ -1,0 +1,218 @@
+"""The lite model's two paths (format v4), used by scripts/train_lite.py.
+
+A headline alone and a company within a headline are read by two fine-tuned networks that
+share one graph. The headline network is stored whole; the target network is stored as its
+difference from the headline network: each matrix's difference cut to its first `rank`
+singular directions (two thin factors), each vector's and the small position and token-type
+tables' kept whole. The graph takes a third input, `target` (one 0 or 1 per row), and adds
+every difference times `target`: a headline alone (0) gets the headline network's logits
+exactly (adding a zero), a marked company (1) gets the target network's. Rows never mix, so
+the scores stay the same in any batch.
+
+Why: training on one-event headlines ("X takes share from Y") teaches the per-company reading
+but costs single-company tweets (docs/benchmarks.md, "Attempts not shipped"); two paths keep
+both, for a few MB instead of a second 23 MB model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+SKIP = ("encoder.pooler.",)  # computed by the encoder but never read by the classifier
+
+
+def low_rank(delta: Any, rank: int) -> tuple[Any, Any]:
+    """Factors (out x r, r x in) whose product is `delta`'s best rank-`rank` approximation."""
+    import torch
+
+    u, s, vh = torch.linalg.svd(delta.float(), full_matrices=False)
+    r = min(rank, s.numel())
+    return (u[:, :r] * s[:r]).contiguous(), vh[:r].contiguous()
+
+
+# One builder for the three kinds of switched layer (71 lines): they share the switch and the
+# way a difference is scaled by it, so they read best side by side.
+def two_path(model: Any, target_state: dict[str, Any], rank: int) -> Any:
+    """Wrap `model` (holding the headline network's weights) into the two-path module
+    `(input_ids, attention_mask, target) -> logits`; `target_state` is the target network's
+    state dict (same keys)."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+    from torch import nn
+
+    base_state = model.state_dict()
+
+    class Switch:
+        m: Any = None  # the `target` input, set per forward call
+
+        def scale(self, x: Any) -> Any:
+            return self.m.reshape(-1, *([1] * (x.dim() - 1)))
+
+    switch = Switch()
+
+    def fixed(name: str) -> Any:
+        return nn.Parameter((target_state[name] - base_state[name]).float(), requires_grad=False)
+
+    class Linear(nn.Module):
+        def __init__(self, base: Any, name: str, full: bool) -> None:
+            super().__init__()
+            self.base = base
+            delta = (target_state[f"{name}.weight"] - base_state[f"{name}.weight"]).float()
+            u, v = (delta, None) if full else low_rank(delta, rank)
+            self.u = nn.Parameter(u, requires_grad=False)
+            self.v = None if v is None else nn.Parameter(v, requires_grad=False)
+            self.db = fixed(f"{name}.bias")
+
+        def forward(self, x: Any) -> Any:
+            inner = x if self.v is None else F.linear(x, self.v)
+            return self.base(x) + switch.scale(x) * (F.linear(inner, self.u) + self.db)
+
+    class Norm(nn.Module):
+        def __init__(self, base: Any, name: str) -> None:
+            super().__init__()
+            self.base = base
+            self.dw, self.db = fixed(f"{name}.weight"), fixed(f"{name}.bias")
+
+        def forward(self, x: Any) -> Any:
+            plain = F.layer_norm(x, self.base.normalized_shape, None, None, self.base.eps)
+            return self.base(x) + switch.scale(x) * (plain * self.dw + self.db)
+
+    class Table(nn.Module):
+        def __init__(self, base: Any, name: str, full: bool) -> None:
+            super().__init__()
+            self.base = base
+            delta = (target_state[f"{name}.weight"] - base_state[f"{name}.weight"]).float()
+            u, v = (delta, None) if full else low_rank(delta, rank)
+            self.u = nn.Parameter(u, requires_grad=False)
+            self.vt = None if v is None else nn.Parameter(v.T.contiguous(), requires_grad=False)
+
+        def forward(self, ids: Any) -> Any:
+            rows = F.embedding(ids, self.u)
+            rows = rows if self.vt is None else F.linear(rows, self.vt)
+            return self.base(ids) + switch.scale(rows) * rows
+
+    wrap: dict[str, Any] = {}
+    for name, module in model.named_modules():
+        if not name or name.startswith(SKIP):
+            continue
+        if isinstance(module, nn.Linear):
+            wrap[name] = Linear(module, name, full=name.startswith("classifier"))
+        elif isinstance(module, nn.LayerNorm):
+            wrap[name] = Norm(module, name)
+        elif isinstance(module, nn.Embedding):
+            wrap[name] = Table(module, name, full="word_embeddings" not in name)
+    for name, new in wrap.items():
+        parent, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent) if parent else model, child, new)
+
+    class TwoPath(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, target: Any) -> Any:
+            switch.m = target.to(torch.float32)
+            return self.inner(input_ids, attention_mask)
+
+    return TwoPath()
+
+
+def one_path(module: Any, flag: float) -> Any:
+    """`module` with `target` fixed, as `(input_ids, attention_mask) -> logits` (for
+    scripts/lite_nn.torch_logits)."""
+    import torch
+
+    class OnePath(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.two = module
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            target = torch.full((input_ids.shape[0],), flag, dtype=torch.float32)
+            return self.two(input_ids, attention_mask, target)
+
+    return OnePath()
+
+
+def export_two_path(module: Any, path: Path) -> None:
+    """The fp32 graph of a two-path module (inputs input_ids, attention_mask, target)."""
+    import torch
+
+    from engine.sentiment.prepare import export_logits_graph
+    from scripts.lite_nn import EXPORT_EXAMPLE, pad
+
+    ids, mask = pad(EXPORT_EXAMPLE)
+    export_logits_graph(torch, module, (ids, mask, torch.tensor([0.0, 1.0])), path)
+
+
+def target_objective(examples: list[Any]) -> Any:
+    """The target path's choosing figure: the mean of SEntFiN entity, SEntFiN mixed-headline
+    and US validation mixed-headline accuracy (companies within headlines only)."""
+    from scripts.lite_select import val_figures
+
+    def figure(logits: Any) -> float:
+        v = val_figures(logits, examples)
+        parts = ["sentfin", "sentfin_mixed", *(["us_mixed"] if "us_mixed" in v else [])]
+        return round(sum(v[p] for p in parts) / len(parts), 4)
+
+    return figure
+
+
+MARGIN = 0.003  # a larger rank must beat the smallest by this much on validation to be kept
+
+
+# The target path's choices in order (soup per recipe, then each rank, offsets last), kept as
+# one readable list (60 lines).
+def choose_target_path(
+    headline: Any, recipes: dict[int, tuple[list[Any], dict[str, Path]]], tokenizer: Any,
+    ranks: list[int],
+) -> tuple[Any, dict[str, Any]]:
+    """The two-path module and what was tried. `headline`: the chosen headline network (its
+    offsets in its bias); `recipes`: one-event headline count -> (validation examples with the
+    US set, checkpoints). Every choice on the target rows of validation only."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    from engine.sentiment.lite import MAX_SEQ_LENGTH
+    from scripts.lite_data import encode
+    from scripts.lite_nn import torch_logits
+    from scripts.lite_select import greedy_soup, headlines_alone, tune_bias, val_figures
+
+    trials: list[dict[str, Any]] = []
+    states: dict[int, dict[str, Any]] = {}
+    for relations, (val, candidates) in recipes.items():
+        rows = [e for e, alone in zip(val, headlines_alone(val), strict=True) if not alone]
+        ids, objective = encode(tokenizer, rows, MAX_SEQ_LENGTH), target_objective(rows)
+        scratch = copy.deepcopy(headline)
+        states[relations], members, _ = greedy_soup(scratch, candidates, ids, objective)
+        for rank in ranks:
+            module = two_path(copy.deepcopy(headline), states[relations], rank)
+            logits = torch_logits(one_path(module, 1.0), ids)
+            offsets = tune_bias(logits, objective)
+            trials.append({
+                "relations": relations, "soup": members, "rank": rank,
+                "logit_offsets": [round(float(b), 2) for b in offsets],
+                "objective": objective(logits + offsets),
+                "validation": val_figures(logits + offsets, rows),
+            })
+            print(f"  target path {trials[-1]}", flush=True)
+    best = max(t["objective"] for t in trials)
+    smallest = min(t["rank"] for t in trials if t["objective"] >= best - MARGIN)
+    chosen = max((t for t in trials if t["rank"] == smallest), key=lambda t: t["objective"])
+    state = dict(states[chosen["relations"]])
+    state["classifier.bias"] = state["classifier.bias"] + torch.from_numpy(
+        np.asarray(chosen["logit_offsets"], dtype=np.float32)
+    )
+    module = two_path(copy.deepcopy(headline), state, chosen["rank"])
+    return module, {
+        "how": "headline alone: the headline network; a company within a headline: that "
+        "network plus the target network's difference (matrices cut to `rank` singular "
+        "directions, vectors whole), chosen on validation's target rows: mean of SEntFiN "
+        f"entity, SEntFiN mixed and US mixed accuracy; the smallest rank within {MARGIN} of "
+        "the best wins (scripts/lite_twopath.py)",
+        "trials": trials,
+        "chosen": chosen,
+    }
