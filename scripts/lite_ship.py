@@ -37,7 +37,7 @@ from scripts.lite_select import (
     tune_bias,
     val_figures,
 )
-from scripts.lite_twopath import choose_target_path, export_two_path
+from scripts.lite_twopath import choose_target_path, export_two_path, merge_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -84,7 +84,9 @@ def select_and_export(
           f"{with_bias}")
     paths = None
     fp32_onnx = args.work / "fp32.onnx"
-    if targets:
+    headline_onnx = args.work / "fp32-headline.onnx" if targets else None
+    if headline_onnx is not None:
+        export_onnx(model, headline_onnx)
         model, paths = choose_target_path(model, targets, tokenizer, args.target_ranks)
         export_two_path(model, fp32_onnx)
     else:
@@ -92,7 +94,7 @@ def select_and_export(
     torch.save(model.state_dict(), args.work / "fp32.pt")
     tokenizer.save(str(args.work / TOKENIZER_FILE))
     shipped = args.work / "shipped.onnx"
-    quant = quantize_for_shipping(fp32_onnx, shipped)
+    quant = quantize_for_shipping(fp32_onnx, shipped, headline_onnx)
     quant["val_agreement_int8_vs_fp32"] = agreement(
         fp32_onnx, shipped, args.work / TOKENIZER_FILE, val
     )
@@ -194,11 +196,22 @@ def model_card(
     }
 
 
-def quantize_for_shipping(fp32: Path, dst: Path) -> dict[str, Any]:
-    """The graph that ships, quantized the batch-invariant way the runtime expects."""
+def quantize_for_shipping(fp32: Path, dst: Path, headline: Path | None = None) -> dict[str, Any]:
+    """The graph that ships, quantized the batch-invariant way the runtime expects. With
+    `headline` (the headline network alone, fp32), `fp32` has two paths, and the shipped graph
+    runs the headline network alone for a batch of headlines (scripts/lite_twopath.py)."""
     from engine.sentiment.quantize import quantize_stable
 
-    return quantize_stable(fp32, dst)
+    if headline is None:
+        return quantize_stable(fp32, dst)
+    both, alone = dst.with_suffix(".both.onnx"), dst.with_suffix(".headline.onnx")
+    quant = quantize_stable(fp32, both)
+    quantize_stable(headline, alone)
+    quant["paths"] = merge_paths(alone, both, dst)
+    quant["bytes"] = dst.stat().st_size
+    for path in (both, alone):
+        path.unlink()
+    return quant
 
 
 def agreement(fp32: Path, int8: Path, tokenizer: Path, examples: list[Example]) -> float:

@@ -31,7 +31,7 @@ def low_rank(delta: Any, rank: int) -> tuple[Any, Any]:
     return (u[:, :r] * s[:r]).contiguous(), vh[:r].contiguous()
 
 
-# One builder for the three kinds of switched layer (71 lines): they share the switch and the
+# One builder for the three kinds of switched layer (85 lines): they share the switch and the
 # way a difference is scaled by it, so they read best side by side.
 def two_path(model: Any, target_state: dict[str, Any], rank: int) -> Any:
     """Wrap `model` (holding the headline network's weights) into the two-path module
@@ -54,14 +54,19 @@ def two_path(model: Any, target_state: dict[str, Any], rank: int) -> Any:
     def fixed(name: str) -> Any:
         return nn.Parameter((target_state[name] - base_state[name]).float(), requires_grad=False)
 
+    def factors(name: str, full: bool) -> tuple[Any, Any]:
+        """The weight's difference as (u, v) with u @ v ~ difference; (difference, None) whole."""
+        delta = fixed(f"{name}.weight")
+        if full:
+            return delta, None
+        u, v = low_rank(delta.data, rank)
+        return nn.Parameter(u, requires_grad=False), nn.Parameter(v, requires_grad=False)
+
     class Linear(nn.Module):
         def __init__(self, base: Any, name: str, full: bool) -> None:
             super().__init__()
             self.base = base
-            delta = (target_state[f"{name}.weight"] - base_state[f"{name}.weight"]).float()
-            u, v = (delta, None) if full else low_rank(delta, rank)
-            self.u = nn.Parameter(u, requires_grad=False)
-            self.v = None if v is None else nn.Parameter(v, requires_grad=False)
+            self.u, self.v = factors(name, full)
             self.db = fixed(f"{name}.bias")
 
         def forward(self, x: Any) -> Any:
@@ -82,14 +87,11 @@ def two_path(model: Any, target_state: dict[str, Any], rank: int) -> Any:
         def __init__(self, base: Any, name: str, full: bool) -> None:
             super().__init__()
             self.base = base
-            delta = (target_state[f"{name}.weight"] - base_state[f"{name}.weight"]).float()
-            u, v = (delta, None) if full else low_rank(delta, rank)
-            self.u = nn.Parameter(u, requires_grad=False)
-            self.vt = None if v is None else nn.Parameter(v.T.contiguous(), requires_grad=False)
+            self.u, self.v = factors(name, full)
 
         def forward(self, ids: Any) -> Any:
             rows = F.embedding(ids, self.u)
-            rows = rows if self.vt is None else F.linear(rows, self.vt)
+            rows = rows if self.v is None else rows @ self.v
             return self.base(ids) + switch.scale(rows) * rows
 
     wrap: dict[str, Any] = {}
@@ -216,3 +218,60 @@ def choose_target_path(
         "trials": trials,
         "chosen": chosen,
     }
+
+
+def merge_paths(headline: Path, two: Path, dst: Path) -> dict[str, int]:
+    """One graph that runs only the path a batch needs: an `If` on "any row is a company
+    within a headline" runs `two` (both paths, row by row), else `headline` (the headline
+    network alone, with no difference to add, so headline batches cost what v3 did).
+
+    Both inputs are int8 graphs from engine.sentiment.quantize; weights they share (the same
+    bytes) are stored once. Returns the initializer counts, for the model card."""
+    import hashlib
+
+    import onnx
+    from onnx import helper, numpy_helper
+
+    models = {"t": onnx.load(str(two)), "h": onnx.load(str(headline))}
+    outer = {"input_ids", "attention_mask", "target"}
+    stored: dict[bytes, Any] = {}  # content -> the one initializer kept
+    branches = {}
+    for prefix, model in models.items():
+        rename: dict[str, str] = {}
+        for init in model.graph.initializer:
+            value = numpy_helper.to_array(init)
+            key = hashlib.sha256(f"{value.dtype}{value.shape}".encode() + value.tobytes()).digest()
+            kept = stored.setdefault(key, init)
+            rename[init.name] = kept.name if kept is not init else f"{prefix}/{init.name}"
+            if kept is init:
+                init.name = rename[init.name]
+
+        def new(name: str, rename: dict[str, str] = rename, prefix: str = prefix) -> str:
+            return name if not name or name in outer else rename.get(name, f"{prefix}/{name}")
+
+        for node in model.graph.node:
+            node.input[:] = [new(n) for n in node.input]
+            node.output[:] = [new(n) for n in node.output]
+            node.name = f"{prefix}/{node.name}"
+        (out,) = model.graph.output
+        branches[prefix] = helper.make_graph(
+            list(model.graph.node), f"{prefix}_path", [],
+            [helper.make_tensor_value_info(new(out.name), onnx.TensorProto.FLOAT, None)],
+        )
+    inputs = list(models["t"].graph.input)
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMax", ["target"], ["target_any"], keepdims=0),
+            helper.make_node("Greater", ["target_any", "half"], ["use_target"]),
+            helper.make_node("If", ["use_target"], ["logits"], then_branch=branches["t"],
+                             else_branch=branches["h"]),
+        ],
+        "lite_two_paths", inputs, list(models["t"].graph.output),
+        [helper.make_tensor("half", onnx.TensorProto.FLOAT, [], [0.5]), *stored.values()],
+    )
+    merged = helper.make_model(graph, opset_imports=models["t"].opset_import)
+    merged.ir_version = models["t"].ir_version
+    onnx.checker.check_model(merged)
+    onnx.save(merged, str(dst))
+    total = sum(len(m.graph.initializer) for m in models.values())
+    return {"initializers": len(stored), "shared": total - len(stored)}

@@ -354,7 +354,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# The training recipe in order (62 lines): each step is a call; kept as one readable list.
+# The training recipe in order (57 lines): each step is a call; kept as one readable list.
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for path in (args.data, args.sentfin, *([args.us_val] if args.us_val else [])):
@@ -385,10 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.stop_after == "compare":
         return 0
     fit, val, runs, candidates = train_seeds(data, model, initial, tokenizer, style)
-    recipes = {  # the target path's recipes (format v4), each its own runs
-        n: train_seeds(for_recipe(data, args, n), model, initial, tokenizer, style)[1::2]
+    target_runs = {  # the target path's recipes (format v4), each its own runs
+        n: train_seeds(for_recipe(data, args, n), model, initial, tokenizer, style)
         for n in args.target_relations
     }
+    recipes = {n: (run[1], run[3]) for n, run in target_runs.items()}
     if args.stop_after == "train":
         return 0
     card = select_and_export(args, data, model, tokenizer, style, val, candidates, recipes)
@@ -399,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
             "soup_epochs": list(soup_epochs(args)),
             "runs": runs,
             "examples": dict(Counter(e.source for e in fit)),
+            **({"target_recipes": {
+                n: {"runs": run[2], "examples": dict(Counter(e.source for e in run[0]))}
+                for n, run in target_runs.items()
+            }} if target_runs else {}),
         }
     )
     if args.stop_after == "select":

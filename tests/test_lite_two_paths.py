@@ -24,7 +24,13 @@ from tests.support.tinymodels import build_tiny_bert  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.lite_nn import build_classifier, pad, torch_logits  # noqa: E402
 from scripts.lite_ship import export_onnx  # noqa: E402
-from scripts.lite_twopath import export_two_path, low_rank, one_path, two_path  # noqa: E402
+from scripts.lite_twopath import (  # noqa: E402
+    export_two_path,
+    low_rank,
+    merge_paths,
+    one_path,
+    two_path,
+)
 
 LINES = ["acme beats estimates", "acme shares plunge", "acme to hold annual meeting", "acme"]
 
@@ -83,14 +89,16 @@ def test_the_int8_graph_keeps_both_paths_apart_in_any_batch(nets: dict) -> None:
     export_onnx(nets["headline"], root / "one.onnx")
     for name in ("two", "one"):
         quantize_stable(root / f"{name}.onnx", root / f"{name}8.onnx")
+    counts = merge_paths(root / "one8.onnx", root / "two8.onnx", root / "merged.onnx")
+    assert counts["shared"] > 0  # the headline network's weights are stored once
     runners = {}
-    for name in ("two8", "one8"):
+    for name in ("merged", "one8"):
         runners[name] = OnnxClassifier(
             root / f"{name}.onnx", folder / "tokenizer.json",
             labels=("negative", "positive", "neutral"), max_length=32,
         )
         runners[name].load()
-    two, one = runners["two8"], runners["one8"]
+    two, one = runners["merged"], runners["one8"]
     # a headline alone: the same logits as the headline network's own int8 graph
     assert np.allclose(two.logits(LINES), one.logits(LINES), atol=1e-5)
     # a company within a headline: the target network (int8, so not to the last digit)
