@@ -7,7 +7,8 @@ singular directions (two thin factors), each vector's and the small position and
 tables' kept whole. The graph takes a third input, `target` (one 0 or 1 per row), and adds
 every difference times `target`: a headline alone (0) gets the headline network's logits
 exactly (adding a zero), a marked company (1) gets the target network's. Rows never mix, so
-the scores stay the same in any batch.
+the scores stay the same in any batch. The shipped graph (`merge_paths`) wraps this in an `If`
+so that a batch of headlines alone runs the headline network's own graph, at its speed.
 
 Why: training on one-event headlines ("X takes share from Y") teaches the per-company reading
 but costs single-company tweets (docs/benchmarks.md, "Attempts not shipped"); two paths keep
