@@ -4,9 +4,11 @@
   training, see its .md);
 - US_TEST, benchmarks/data/target_headlines_test.csv: the test set (never used for a choice,
   see its .md);
+- US_TEST2, benchmarks/data/target_headlines_test2.csv: a second test set, written after the
+  first had been scored for several models (never used for a choice, see its .md);
 - the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on).
 
-Both US sets share one format, `headline,targets` (targets: a JSON list of {"symbol", "mention",
+The US sets share one format, `headline,targets` (targets: a JSON list of {"symbol", "mention",
 "label"}); `read_us` refuses a malformed row with a ValueError naming its line.
 """
 
@@ -29,6 +31,7 @@ from scripts.sentfin import read_sentfin, split_of  # noqa: E402
 DATA = ROOT / "benchmarks" / "data"
 US_VAL = DATA / "target_headlines.csv"
 US_TEST = DATA / "target_headlines_test.csv"
+US_TEST2 = DATA / "target_headlines_test2.csv"
 
 
 @dataclass(frozen=True)

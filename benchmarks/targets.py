@@ -18,10 +18,12 @@ Sets (benchmarks/target_sets.py reads them):
 - US validation, benchmarks/data/target_headlines.csv, and US test,
   benchmarks/data/target_headlines_test.csv (hand-written US headlines, see their .md): the
   validation set is the one used for choices while training; the test set is never used for
-  any choice. On each, the headline metric is on the "mixed" headlines, whose companies do not
-  all have the same label; the controls (one company, or all in one direction) are reported
-  separately. Each company's mention is located in the headline (first whole-word occurrence)
-  for the Target's start/end.
+  any choice; US test 2, benchmarks/data/target_headlines_test2.csv, written after the test set
+  had been scored for several models, neither (scored when the file is there). On each, the
+  headline metric is on the "mixed" headlines, whose companies do not all have the same label;
+  the controls (one company, or all in one direction) are reported separately. Each
+  company's mention is located in the headline (first whole-word occurrence) for the
+  Target's start/end.
 - the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on):
   its mixed headlines, and all its entities. Skipped, with a note, when the data is absent.
 
@@ -50,7 +52,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.target_sets import US_TEST, US_VAL, Case, read_sentfin_test, read_us  # noqa: E402
+from benchmarks.target_sets import (  # noqa: E402
+    US_TEST,
+    US_TEST2,
+    US_VAL,
+    Case,
+    read_sentfin_test,
+    read_us,
+)
 from engine.errors import BackendUnavailable  # noqa: E402
 from engine.sentiment.lite import LiteBackend  # noqa: E402
 from engine.sentiment.target import Target  # noqa: E402
@@ -149,7 +158,12 @@ def errors(cases: Sequence[Case], predictions: Sequence[Sequence[str]]) -> list[
 
 
 Keep = Callable[[Case], bool]
-SOURCES = {"us_val": "US validation", "us_test": "US test", "sentfin": "SEntFiN test"}
+SOURCES = {
+    "us_val": "US validation",
+    "us_test": "US test",
+    "us_test2": "US test 2",
+    "sentfin": "SEntFiN test",
+}
 US_PARTS: dict[str, tuple[str, Keep]] = {  # part -> (its name in the table, which headlines)
     "mixed": ("mixed", lambda c: c.mixed),
     "controls": ("controls", lambda c: not c.mixed),
@@ -271,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sentfin", type=Path, default=DEFAULT_SENTFIN, help="SEntFiN.csv")
     parser.add_argument("--us", type=Path, default=US_VAL, help=argparse.SUPPRESS)
     parser.add_argument("--us-test", type=Path, default=US_TEST, help=argparse.SUPPRESS)
+    parser.add_argument("--us-test2", type=Path, default=US_TEST2, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--errors", action="store_true", help="list the validation set's errors")
     parser.add_argument(
@@ -282,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     backend = LiteBackend(args.lite.expanduser() if args.lite else None)
     try:
         sources = {"us_val": read_us(args.us), "us_test": read_us(args.us_test)}
+        if args.us_test2.is_file():  # written later than the others; absent in older clones
+            sources["us_test2"] = read_us(args.us_test2)
         backend.load()
     except (OSError, ValueError, BackendUnavailable) as err:
         print(f"targets: {err}", file=sys.stderr)

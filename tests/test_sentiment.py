@@ -304,7 +304,7 @@ async def test_lite_keeps_input_order_across_batches(lite: LiteBackend) -> None:
 def test_shipped_lite_model_is_small_plain_files_that_reach_the_figures() -> None:
     files = {p.name: p.stat().st_size for p in DEFAULT_DIR.iterdir()}
     assert set(files) == {"model.onnx", "tokenizer.json", META_FILE}  # no pickle anywhere
-    assert sum(files.values()) <= 30 * 1024 * 1024
+    assert sum(files.values()) <= 35_000_000  # the issue-15 size target for the lite model
     card = json.loads((DEFAULT_DIR / META_FILE).read_text(encoding="utf-8"))
     assert card["labels"] == ["negative", "positive", "neutral"]
     training, held_out = card["training"], card["held_out"]
