@@ -1,5 +1,6 @@
 """The US per-company sentiment sets and their benchmark: the validation set
-(benchmarks/data/target_headlines.csv) and the test set (target_headlines_test.csv).
+(benchmarks/data/target_headlines.csv), the test set (target_headlines_test.csv) and the
+second test set (target_headlines_test2.csv, not scored by benchmarks/targets.py).
 
 Each set must be well-formed, large and varied enough, and every labelled company must be one the
 symbol extractor finds as a subject (else the bot would never score it), apart from the short
@@ -36,6 +37,7 @@ KNOWN_MISSES = {  # set -> ((symbol, headline, why), ...)
         ),
     ),
     "test": (),
+    "test2": (),
 }
 
 
@@ -55,7 +57,12 @@ def load_script() -> ModuleType:  # benchmarks/ is not a package
 
 targets = load_script()
 # read_us raises ValueError naming the line if a row is malformed
-SETS = {"val": targets.read_us(targets.US_VAL), "test": targets.read_us(targets.US_TEST)}
+US_TEST2 = targets.US_TEST.with_name("target_headlines_test2.csv")
+SETS = {
+    "val": targets.read_us(targets.US_VAL),
+    "test": targets.read_us(targets.US_TEST),
+    "test2": targets.read_us(US_TEST2),
+}
 CASES = SETS["val"]
 
 
@@ -80,6 +87,11 @@ def test_the_set_is_large_and_varied(name: str) -> None:
 
 def test_the_test_set_shares_no_headline_with_the_validation_set() -> None:
     assert not {c.text.lower() for c in SETS["val"]} & {c.text.lower() for c in SETS["test"]}
+
+
+def test_the_second_test_set_shares_no_headline_with_the_other_two() -> None:
+    earlier = {c.text.lower() for name in ("val", "test") for c in SETS[name]}
+    assert not earlier & {c.text.lower() for c in SETS["test2"]}
 
 
 @pytest.mark.parametrize("name", list(SETS))
