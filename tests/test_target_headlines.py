@@ -1,6 +1,6 @@
 """The US per-company sentiment sets and their benchmark: the validation set
 (benchmarks/data/target_headlines.csv), the test set (target_headlines_test.csv) and the
-second test set (target_headlines_test2.csv, not scored by benchmarks/targets.py).
+second test set (target_headlines_test2.csv).
 
 Each set must be well-formed, large and varied enough, and every labelled company must be one the
 symbol extractor finds as a subject (else the bot would never score it), apart from the short
@@ -57,11 +57,10 @@ def load_script() -> ModuleType:  # benchmarks/ is not a package
 
 targets = load_script()
 # read_us raises ValueError naming the line if a row is malformed
-US_TEST2 = targets.US_TEST.with_name("target_headlines_test2.csv")
 SETS = {
     "val": targets.read_us(targets.US_VAL),
     "test": targets.read_us(targets.US_TEST),
-    "test2": targets.read_us(US_TEST2),
+    "test2": targets.read_us(targets.US_TEST2),
 }
 CASES = SETS["val"]
 
@@ -204,13 +203,14 @@ def test_the_script_runs_on_the_shipped_model_without_sentfin(
     val, test = tmp_path / "val.csv", tmp_path / "test.csv"
     val.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
-    small = ["--us", str(val), "--us-test", str(test), "--sentfin", str(tmp_path / "none.csv")]
+    small = ["--us", str(val), "--us-test", str(test), "--us-test2", str(test)]
+    small += ["--sentfin", str(tmp_path / "none.csv")]
     assert targets.main([*small, "--errors"]) == 0
     out = capsys.readouterr().out
     assert "SEntFiN part skipped" in out and "is absent" in out
-    # both sets are reported; the shipped model is target-aware: all three paths are scored
+    # every set is reported; the shipped model is target-aware: all three paths are scored
     cells = r" +\d\.\d{3} \(\d all right\)"
-    for name in ("US validation", "US test"):
+    for name in ("US validation", "US test", "US test 2"):
         row = name + r", mixed +3 +6 +0\.500 +\d\.\d{3} \(0 all right\)" + cells * 2
         assert re.search(row, out), name
         assert re.search(name + r", controls +0 +0 ", out), name
@@ -218,12 +218,16 @@ def test_the_script_runs_on_the_shipped_model_without_sentfin(
     assert targets.main([*small, "--json", "--errors-test"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["target_aware"] is True and report["sentfin_skipped"]
-    assert list(report["sets"]) == ["us_val", "us_test"]
+    assert list(report["sets"]) == ["us_val", "us_test", "us_test2"]
     for parts in report["sets"].values():
         mixed = parts["mixed"]
         assert mixed["baseline"]["companies"] == mixed["target"]["companies"] == 6
         assert mixed["engine"]["companies"] == 6
     assert list(report["errors"]) == ["us_test"]
+    # US test 2 is scored only when its file is there (older clones have none)
+    no_test2 = [*small[:4], "--us-test2", str(tmp_path / "none2.csv"), *small[6:]]
+    assert targets.main([*no_test2, "--json"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["sets"]) == ["us_val", "us_test"]
     slice_companies = {"HD", "LOW", "COST", "WMT", "DAL", "UAL"}
     assert {e["company"] for e in report["errors"]["us_test"]} <= slice_companies
 
