@@ -3,9 +3,9 @@
 engine/data/lite/ holds everything it needs, with no pickle and no torch at run time:
 
 - ``model.onnx``: the all-MiniLM-L6-v2 encoder fine-tuned on financial tweets and headlines,
-  mean pooling and a linear head, as one int8-quantized ONNX graph (about 26 MB); from v4 it
-  has two paths, chosen per row by its `target` input: a headline alone, a company marked
-  within a headline (scripts/lite_twopath.py);
+  mean pooling and a linear head, as one int8-quantized ONNX graph (about 33 MB); from v4 it
+  has two paths, chosen by its `target` input: a headline alone, a company marked within a
+  headline (a second network stored as a low-rank difference, scripts/lite_twopath.py);
 - ``tokenizer.json``: its WordPiece tokenizer for the `tokenizers` package;
 - ``lite.json``: the label order, the length limit, and how the files were made and scored.
 
