@@ -5,6 +5,7 @@ measured through the runtime code and written to the model card."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -132,6 +133,10 @@ def with_headline(
     return np.where(headlines_alone(examples)[:, None], logits + head, logits)
 
 
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def model_card(
     args: argparse.Namespace,
     data: Any,
@@ -166,6 +171,8 @@ def model_card(
             "files": {
                 args.data.name: data.digest,
                 args.sentfin.name: data.sentfin_digest,
+                # US sets joined to the target path's training (`--target-train`)
+                **{p.name: sha256_of(p) for p in getattr(args, "target_train", None) or ()},
             },
             "label_map": {"0": "negative", "1": "positive", "2": "neutral"},
             "split": {

