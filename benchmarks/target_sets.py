@@ -6,6 +6,8 @@
   see its .md);
 - US_TEST2, benchmarks/data/target_headlines_test2.csv: a second test set, written after the
   first had been scored for several models (never used for a choice, see its .md);
+- US_TEST3, benchmarks/data/target_headlines_test3.csv: a third test set, written while a
+  model trained on the first test set was being made (never used for a choice, see its .md);
 - the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on).
 
 The US sets share one format, `headline,targets` (targets: a JSON list of {"symbol", "mention",
@@ -32,6 +34,7 @@ DATA = ROOT / "benchmarks" / "data"
 US_VAL = DATA / "target_headlines.csv"
 US_TEST = DATA / "target_headlines_test.csv"
 US_TEST2 = DATA / "target_headlines_test2.csv"
+US_TEST3 = DATA / "target_headlines_test3.csv"
 
 
 @dataclass(frozen=True)

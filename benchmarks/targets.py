@@ -18,8 +18,11 @@ Sets (benchmarks/target_sets.py reads them):
 - US validation, benchmarks/data/target_headlines.csv, and US test,
   benchmarks/data/target_headlines_test.csv (hand-written US headlines, see their .md): the
   validation set is the one used for choices while training; the test set is never used for
-  any choice; US test 2, benchmarks/data/target_headlines_test2.csv, written after the test set
-  had been scored for several models, neither (scored when the file is there). On each, the
+  any choice; US test 2 and US test 3, benchmarks/data/target_headlines_test2.csv and
+  _test3.csv, each written after the sets before it had been scored for several models, neither
+  (each scored when its file is there). A set named in the model card's training files (a spent
+  test set joined to the target path's training, `train_lite.py --target-train`) is starred in
+  the table and listed under `trained_on`: its figures are not a test any more. On each, the
   headline metric is on the "mixed" headlines, whose companies do not all have the same label;
   the controls (one company, or all in one direction) are reported separately. Each
   company's mention is located in the headline (first whole-word occurrence) for the
@@ -34,8 +37,8 @@ set's errors (headline, company, expected, got) of the target-aware path (of the
 the model is not target-aware); `--errors-test` lists the test set's, for once a model is final
 (reading them to decide a change would make the test set a second validation set). `--json`
 prints everything as one JSON object instead of tables: `sets` maps each source (`us_val`,
-`us_test`, `sentfin`) to its parts (`mixed`, `controls` or `all`), and `errors` maps a source to
-its error list.
+`us_test`, `us_test2`, `us_test3`, `sentfin`) to its parts (`mixed`, `controls` or `all`), and
+`errors` maps a source to its error list.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.target_sets import (  # noqa: E402
     US_TEST,
     US_TEST2,
+    US_TEST3,
     US_VAL,
     Case,
     read_sentfin_test,
@@ -162,6 +166,7 @@ SOURCES = {
     "us_val": "US validation",
     "us_test": "US test",
     "us_test2": "US test 2",
+    "us_test3": "US test 3",
     "sentfin": "SEntFiN test",
 }
 US_PARTS: dict[str, tuple[str, Keep]] = {  # part -> (its name in the table, which headlines)
@@ -223,9 +228,11 @@ def cell(result: dict[str, Any] | None) -> str:
 
 
 def rows(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(name, result) for each part of each source, in order: "US test, mixed", ..."""
+    """(name, result) for each part of each source, in order: "US test, mixed", ...; a set
+    the model's target path was trained on says so ("US test*, mixed")."""
+    trained = set(report.get("trained_on", ()))
     return [
-        (f"{SOURCES[src]}, {parts_of(src)[part][0]}", result)
+        (f"{SOURCES[src]}{'*' if src in trained else ''}, {parts_of(src)[part][0]}", result)
         for src, parts in report["sets"].items()
         for part, result in parts.items()
     ]
@@ -265,8 +272,11 @@ def print_report(report: dict[str, Any]) -> None:
         "(accuracy over companies; copy ceiling: the best any one label per headline can do;\n"
         " the bot's rules: the real extractor, the analyst rule and the model on 2+ companies,\n"
         " US sets only; a company the extractor misses counts as wrong; the validation set is\n"
-        " used for choices while training, the test set never)"
+        " used for choices while training, the test sets never)"
     )
+    if report.get("trained_on"):
+        print("* trained on: the model's target path learnt from this set (`--target-train`),"
+              " so its figures are not a test")
     for name, result in rows(report):
         if "target" in result:
             print(f"\nConfusion of the target-aware path, {name} (rows: expected, columns: got)")
@@ -286,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--us", type=Path, default=US_VAL, help=argparse.SUPPRESS)
     parser.add_argument("--us-test", type=Path, default=US_TEST, help=argparse.SUPPRESS)
     parser.add_argument("--us-test2", type=Path, default=US_TEST2, help=argparse.SUPPRESS)
+    parser.add_argument("--us-test3", type=Path, default=US_TEST3, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--errors", action="store_true", help="list the validation set's errors")
     parser.add_argument(
@@ -296,9 +307,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     backend = LiteBackend(args.lite.expanduser() if args.lite else None)
     try:
-        sources = {"us_val": read_us(args.us), "us_test": read_us(args.us_test)}
-        if args.us_test2.is_file():  # written later than the others; absent in older clones
-            sources["us_test2"] = read_us(args.us_test2)
+        paths = {"us_val": args.us, "us_test": args.us_test}
+        # written later than the others; absent in older clones
+        paths |= {s: p for s, p in (("us_test2", args.us_test2), ("us_test3", args.us_test3))
+                  if p.is_file()}
+        sources = {src: read_us(path) for src, path in paths.items()}
         backend.load()
     except (OSError, ValueError, BackendUnavailable) as err:
         print(f"targets: {err}", file=sys.stderr)
@@ -310,9 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         skipped = f"{args.sentfin} not found (../shared/data is absent)"
     errors_for = [src for src, on in (("us_val", args.errors), ("us_test", args.errors_test)) if on]
     report = asyncio.run(evaluate(backend, sources, errors_for=errors_for))
+    trained = set(backend.card.get("training", {}).get("files", {}))  # --target-train's sets
     report = {
         "model": backend.model_id,
         "version": backend.card.get("version"),
+        "trained_on": [src for src, path in paths.items() if path.name in trained],
         "sentfin_skipped": skipped,
         **report,
     }

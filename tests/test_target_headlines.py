@@ -204,7 +204,7 @@ def test_the_script_runs_on_the_shipped_model_without_sentfin(
     val.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
     small = ["--us", str(val), "--us-test", str(test), "--us-test2", str(test)]
-    small += ["--sentfin", str(tmp_path / "none.csv")]
+    small += ["--sentfin", str(tmp_path / "none.csv"), "--us-test3", str(tmp_path / "no3.csv")]
     assert targets.main([*small, "--errors"]) == 0
     out = capsys.readouterr().out
     assert "SEntFiN part skipped" in out and "is absent" in out
@@ -238,3 +238,32 @@ def test_the_script_refuses_a_folder_that_is_not_a_model(
     assert targets.main(["--lite", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("targets: ") and err.count("\n") == 1
+
+
+def test_a_set_the_model_was_trained_on_is_starred_not_called_a_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a copy of the shipped model whose card says its target path learnt from "test.csv"
+    import shutil
+
+    from engine.sentiment.lite import DEFAULT_DIR
+
+    folder = tmp_path / "lite"
+    shutil.copytree(DEFAULT_DIR, folder)
+    card = json.loads((folder / "lite.json").read_text(encoding="utf-8"))
+    card["training"]["files"]["test.csv"] = "0" * 64
+    (folder / "lite.json").write_text(json.dumps(card), encoding="utf-8")
+    lines = targets.US_VAL.read_text(encoding="utf-8").splitlines()
+    val, test = tmp_path / "val.csv", tmp_path / "test.csv"
+    val.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
+    small = ["--lite", str(folder), "--us", str(val), "--us-test", str(test)]
+    small += ["--us-test2", str(tmp_path / "no2.csv"), "--us-test3", str(tmp_path / "no3.csv")]
+    small += ["--sentfin", str(tmp_path / "none.csv")]
+    assert targets.main(small) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^US test\*, mixed +3 +6 ", out, re.M)
+    assert re.search(r"^US validation, mixed +3 +6 ", out, re.M)  # not trained on: no star
+    assert "* trained on: the model's target path learnt from this set" in out
+    assert targets.main([*small, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["trained_on"] == ["us_test"]
