@@ -62,7 +62,7 @@ SETS = {
     "val": targets.read_us(targets.US_VAL),
     "test": targets.read_us(targets.US_TEST),
     "test2": targets.read_us(targets.US_TEST2),
-    "test3": targets.read_us(ROOT / "benchmarks" / "data" / "target_headlines_test3.csv"),
+    "test3": targets.read_us(targets.US_TEST3),
 }
 CASES = SETS["val"]
 
