@@ -6,12 +6,13 @@
         [--target-relations 3000[,1500]] [--target-ranks 128] [--us-val CSV]
         [--target-train CSV[,CSV]] [--skip-train]
 
-The shipped model (format v4): `--compare-limit 6000 --epochs 2 --soup-epochs 2
---target-relations 3000 --target-ranks 128 --us-val benchmarks/data/target_headlines.csv`
-(the other values are the defaults; v3, its headline path, is the same without the last
-three options). The unshipped attempts of docs/benchmarks.md add `--relations 3000` (or 1500)
-`--us-val benchmarks/data/target_headlines.csv` (and, last, `--seeds 13,14,15,16
---headline-offsets`). Data, by default from ../shared/data/sentiment/:
+The shipped model (v4.1, format v4): `--compare-limit 6000 --epochs 2 --soup-epochs 2
+--target-relations 3000 --target-ranks 128 --us-val benchmarks/data/target_headlines.csv
+--target-train benchmarks/data/target_headlines_test.csv` (the other values are the defaults;
+v4 is the same without the last option; v3, its headline path, without the last four). The
+unshipped attempts of docs/benchmarks.md add `--relations 3000` (or 1500) `--us-val
+benchmarks/data/target_headlines.csv` (and, last, `--seeds 13,14,15,16 --headline-offsets`).
+Data, by default from ../shared/data/sentiment/:
 - tfns_train.csv (twitter-financial-news-sentiment, MIT): `text,label`, 0 = negative,
   1 = positive, 2 = neutral;
 - sentfin/SEntFiN.csv (SEntFiN 1.0, MIT): a label per company named in a headline.
@@ -48,9 +49,10 @@ What it does, in order:
 With `--target-relations` (format v4, scripts/lite_twopath.py) the model above is the headline
 path (chosen without the US set), and a second run per value trains a target network with that
 many one-event headlines (and, with `--target-train`, the companies of US sets that are spent
-as tests, never of the headline path or of validation). Its soup, the rank of its difference from the headline network
-(`--target-ranks`) and its offsets are chosen on validation's companies within headlines
-(SEntFiN, SEntFiN mixed, US validation mixed); the graph shipped holds both paths.
+as tests; never in the headline path's training or in validation). Its soup, the rank of its
+difference from the headline network (`--target-ranks`) and its offsets are chosen on
+validation's companies within headlines (SEntFiN, SEntFiN mixed, US validation mixed); the
+graph shipped holds both paths.
 """
 
 from __future__ import annotations
