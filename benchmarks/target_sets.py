@@ -8,7 +8,11 @@
   first had been scored for several models (never used for a choice, see its .md);
 - US_TEST3, benchmarks/data/target_headlines_test3.csv: a third test set, written while a
   model trained on the first test set was being made (never used for a choice, see its .md);
-- the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on).
+- the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on);
+- STOCKNET_LABELS, benchmarks/data/target_tweets_stocknet.csv: real tweets (stocknet, 2014-2016,
+  never trained on or used for a choice) naming 2+ companies, labelled by hand from their text
+  alone before any model was run on them; the file holds each tweet's id and its labels, the
+  text is read from ../shared/data (`read_stocknet`), never copied into the project.
 
 The US sets share one format, `headline,targets` (targets: a JSON list of {"symbol", "mention",
 "label"}); `read_us` refuses a malformed row with a ValueError naming its line.
@@ -28,6 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine.models import LABELS  # noqa: E402
+from engine.sentiment.clean import clean_text  # noqa: E402
 from scripts.sentfin import read_sentfin, split_of  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
@@ -35,6 +40,8 @@ US_VAL = DATA / "target_headlines.csv"
 US_TEST = DATA / "target_headlines_test.csv"
 US_TEST2 = DATA / "target_headlines_test2.csv"
 US_TEST3 = DATA / "target_headlines_test3.csv"
+STOCKNET_LABELS = DATA / "target_tweets_stocknet.csv"
+STOCKNET_TWEETS = ROOT.parent / "shared" / "data" / "backtest" / "stocknet" / "tweets.csv"
 
 
 @dataclass(frozen=True)
@@ -116,4 +123,22 @@ def read_sentfin_test(path: Path) -> list[Case]:
         if split_of(h.title) == "test":
             companies = tuple(Company(e, e, *locate(h.title, e), label) for e, label in h.entities)
             cases.append(Case(h.title, companies))
+    return cases
+
+
+def read_stocknet(labels: Path = STOCKNET_LABELS, tweets: Path = STOCKNET_TWEETS) -> list[Case]:
+    """The hand-labelled stocknet tweets: `labels` (`id,targets`, targets as in the US sets)
+    joined to their cleaned text in stocknet's `tweets.csv`; ValueError naming the line for a
+    malformed row or an id not in `tweets`."""
+    with labels.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    wanted = {row["id"] for row in rows}
+    with tweets.open(encoding="utf-8", newline="") as fh:
+        texts = {r["id"]: clean_text(r["text"]) for r in csv.DictReader(fh) if r["id"] in wanted}
+    cases = []
+    for line, row in enumerate(rows, start=2):
+        where = f"{labels.name}:{line}"
+        if row["id"] not in texts:
+            raise ValueError(f"{where}: tweet {row['id']} is not in {tweets}")
+        cases.append(Case(texts[row["id"]], parse_targets(texts[row["id"]], row["targets"], where)))
     return cases

@@ -29,6 +29,10 @@ Sets (benchmarks/target_sets.py reads them):
   Target's start/end.
 - the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on):
   its mixed headlines, and all its entities. Skipped, with a note, when the data is absent.
+- stocknet tweets: 27 real tweets (stocknet, 2014-2016) naming two or more companies, labelled
+  by hand from their text alone before any model was run on them
+  (benchmarks/data/target_tweets_stocknet.csv holds ids and labels; the text is read from
+  `--stocknet`, stocknet's tweets.csv under ../shared/data). Skipped, with a note, when absent.
 
 Per set: accuracy over companies, and how many headlines have every company right (the
 headline copy can never get a mixed headline fully right; its ceiling, each headline's most
@@ -56,12 +60,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.target_sets import (  # noqa: E402
+    STOCKNET_LABELS,
+    STOCKNET_TWEETS,
     US_TEST,
     US_TEST2,
     US_TEST3,
     US_VAL,
     Case,
     read_sentfin_test,
+    read_stocknet,
     read_us,
 )
 from engine.errors import BackendUnavailable  # noqa: E402
@@ -167,6 +174,7 @@ SOURCES = {
     "us_test": "US test",
     "us_test2": "US test 2",
     "us_test3": "US test 3",
+    "stocknet": "stocknet tweets",
     "sentfin": "SEntFiN test",
 }
 US_PARTS: dict[str, tuple[str, Keep]] = {  # part -> (its name in the table, which headlines)
@@ -257,6 +265,8 @@ def print_report(report: dict[str, Any]) -> None:
         )
     if report.get("sentfin_skipped"):
         print(f"SEntFiN part skipped: {report['sentfin_skipped']}")
+    if report.get("stocknet_skipped"):
+        print(f"stocknet tweets skipped: {report['stocknet_skipped']}")
     print(
         f"\n{'set':<27} {'headlines':>9} {'companies':>9}  {'copy ceiling':>12}  "
         f"{'headline copy':<22} {'target-aware':<22} the bot's rules"
@@ -297,6 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--us-test", type=Path, default=US_TEST, help=argparse.SUPPRESS)
     parser.add_argument("--us-test2", type=Path, default=US_TEST2, help=argparse.SUPPRESS)
     parser.add_argument("--us-test3", type=Path, default=US_TEST3, help=argparse.SUPPRESS)
+    parser.add_argument("--stocknet", type=Path, default=STOCKNET_TWEETS,
+                        help="stocknet's tweets.csv (for the hand-labelled real tweets)")
+    parser.add_argument("--stocknet-labels", type=Path, default=STOCKNET_LABELS,
+                        help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--errors", action="store_true", help="list the validation set's errors")
     parser.add_argument(
@@ -312,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths |= {s: p for s, p in (("us_test2", args.us_test2), ("us_test3", args.us_test3))
                   if p.is_file()}
         sources = {src: read_us(path) for src, path in paths.items()}
+        if args.stocknet.is_file():
+            sources["stocknet"] = read_stocknet(args.stocknet_labels, args.stocknet)
         backend.load()
     except (OSError, ValueError, BackendUnavailable) as err:
         print(f"targets: {err}", file=sys.stderr)
@@ -321,6 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sources["sentfin"] = read_sentfin_test(args.sentfin)
     else:
         skipped = f"{args.sentfin} not found (../shared/data is absent)"
+    stocknet_skipped = "" if "stocknet" in sources else f"{args.stocknet} not found"
     errors_for = [src for src, on in (("us_val", args.errors), ("us_test", args.errors_test)) if on]
     report = asyncio.run(evaluate(backend, sources, errors_for=errors_for))
     trained = set(backend.card.get("training", {}).get("files", {}))  # --target-train's sets
@@ -329,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "version": backend.card.get("version"),
         "trained_on": [src for src, path in paths.items() if path.name in trained],
         "sentfin_skipped": skipped,
+        "stocknet_skipped": stocknet_skipped,
         **report,
     }
     if args.json:

@@ -10,6 +10,7 @@ list of known extractor misses below. benchmarks/targets.py is run on stand-in b
 from __future__ import annotations
 
 import asyncio
+import csv
 import importlib.util
 import json
 import re
@@ -205,6 +206,7 @@ def test_the_script_runs_on_the_shipped_model_without_sentfin(
     test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
     small = ["--us", str(val), "--us-test", str(test), "--us-test2", str(test)]
     small += ["--sentfin", str(tmp_path / "none.csv"), "--us-test3", str(tmp_path / "no3.csv")]
+    small += ["--stocknet", str(tmp_path / "no-tweets.csv")]
     assert targets.main([*small, "--errors"]) == 0
     out = capsys.readouterr().out
     assert "SEntFiN part skipped" in out and "is absent" in out
@@ -259,7 +261,7 @@ def test_a_set_the_model_was_trained_on_is_starred_not_called_a_test(
     test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
     small = ["--lite", str(folder), "--us", str(val), "--us-test", str(test)]
     small += ["--us-test2", str(tmp_path / "no2.csv"), "--us-test3", str(tmp_path / "no3.csv")]
-    small += ["--sentfin", str(tmp_path / "none.csv")]
+    small += ["--sentfin", str(tmp_path / "none.csv"), "--stocknet", str(tmp_path / "no.csv")]
     assert targets.main(small) == 0
     out = capsys.readouterr().out
     assert re.search(r"^US test\*, mixed +3 +6 ", out, re.M)
@@ -267,3 +269,63 @@ def test_a_set_the_model_was_trained_on_is_starred_not_called_a_test(
     assert "* trained on: the model's target path learnt from this set" in out
     assert targets.main([*small, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["trained_on"] == ["us_test"]
+
+
+
+def _stocknet(folder: Path, tweet_id: str = "42") -> tuple[Path, Path]:
+    """A stand-in for stocknet's tweets.csv (one tweet) and a label file naming `tweet_id`."""
+    tweets, labels = folder / "tweets.csv", folder / f"labels-{tweet_id}.csv"
+    tweets.write_text(
+        "published_at,collected_for,cashtags,text,account,id\n"
+        "2015-01-02T15:00:00Z,AAPL,AAPL,Apple   slumps on weak iPhone sales; Tesla jumps,a,42\n",
+        encoding="utf-8",
+    )
+    labels.write_text(
+        "id,targets\n"
+        f'{tweet_id},"[{{""symbol"": ""AAPL"", ""mention"": ""Apple"", ""label"": ""negative""}}, '
+        '{""symbol"": ""TSLA"", ""mention"": ""Tesla"", ""label"": ""positive""}]"\n',
+        encoding="utf-8",
+    )
+    return tweets, labels
+
+
+def test_real_tweets_are_read_by_id_and_never_stored_as_text(tmp_path: Path) -> None:
+    tweets, labels = _stocknet(tmp_path)
+    (case,) = targets.read_stocknet(labels, tweets)
+    assert case.text == "Apple slumps on weak iPhone sales; Tesla jumps"  # cleaned as the bot does
+    assert [(c.key, c.label, case.text[c.start : c.end]) for c in case.companies] == [
+        ("AAPL", "negative", "Apple"),
+        ("TSLA", "positive", "Tesla"),
+    ]
+    _, unknown = _stocknet(tmp_path, "7")
+    with pytest.raises(ValueError, match=r"^labels-7.csv:2: tweet 7 is not in "):
+        targets.read_stocknet(unknown, tweets)
+    # the shipped label file holds ids and short mentions only, never a tweet's text
+    with targets.STOCKNET_LABELS.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 25 and list(rows[0]) == ["id", "targets"]
+    assert all(row["id"].isdigit() for row in rows)
+    mentions = [t["mention"] for row in rows for t in json.loads(row["targets"])]
+    assert max(len(m) for m in mentions) <= 30
+
+
+def test_the_script_scores_real_tweets_when_stocknet_is_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tweets, labels = _stocknet(tmp_path)
+    lines = targets.US_VAL.read_text(encoding="utf-8").splitlines()
+    val = tmp_path / "val.csv"
+    val.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    args = ["--us", str(val), "--us-test", str(val), "--us-test2", str(tmp_path / "no2.csv"),
+            "--us-test3", str(tmp_path / "no3.csv"), "--sentfin", str(tmp_path / "none.csv"),
+            "--stocknet", str(tweets)]
+    assert targets.main([*args, "--stocknet-labels", str(labels), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["sets"]) == ["us_val", "us_test", "stocknet"]
+    mixed = report["sets"]["stocknet"]["mixed"]
+    assert mixed["baseline"]["companies"] == mixed["target"]["companies"] == 2
+    assert mixed["engine"]["companies"] == 2  # the bot's own rules run on real tweets too
+    # the shipped labels name tweets this stand-in lacks: one line, exit 2
+    assert targets.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("targets: target_tweets_stocknet.csv:2: tweet ") and err.count("\n") == 1
