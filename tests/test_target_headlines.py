@@ -195,18 +195,26 @@ def test_a_headline_only_model_gets_the_baseline_alone() -> None:
     assert all(e["got"] == "positive" != e["expected"] for e in report["errors"]["us_val"])
 
 
+def small_sets(tmp_path: Path) -> list[str]:
+    """Two small slices of the validation set standing for the validation and test sets
+    (3 mixed headlines, 6 companies each), and no other set: the arguments saying so."""
+    lines = targets.US_VAL.read_text(encoding="utf-8").splitlines()
+    val, test = tmp_path / "val.csv", tmp_path / "test.csv"
+    val.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
+    none = str(tmp_path / "none.csv")
+    return ["--us", str(val), "--us-test", str(test), "--us-test2", none, "--us-test3", none,
+            "--sentfin", none, "--stocknet", none]
+
+
 def test_the_script_runs_on_the_shipped_model_without_sentfin(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # two small slices of the validation set stand for the two sets: the test set's own
     # errors are not for reading while a model is being chosen
-    lines = targets.US_VAL.read_text(encoding="utf-8").splitlines()
-    val, test = tmp_path / "val.csv", tmp_path / "test.csv"
-    val.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
-    test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
-    small = ["--us", str(val), "--us-test", str(test), "--us-test2", str(test)]
-    small += ["--sentfin", str(tmp_path / "none.csv"), "--us-test3", str(tmp_path / "no3.csv")]
-    small += ["--stocknet", str(tmp_path / "no-tweets.csv")]
+    small = small_sets(tmp_path)
+    test = small[3]
+    small[5] = test  # US test 2 too
     assert targets.main([*small, "--errors"]) == 0
     out = capsys.readouterr().out
     assert "SEntFiN part skipped" in out and "is absent" in out
@@ -255,13 +263,7 @@ def test_a_set_the_model_was_trained_on_is_starred_not_called_a_test(
     card = json.loads((folder / "lite.json").read_text(encoding="utf-8"))
     card["training"]["files"]["test.csv"] = "0" * 64
     (folder / "lite.json").write_text(json.dumps(card), encoding="utf-8")
-    lines = targets.US_VAL.read_text(encoding="utf-8").splitlines()
-    val, test = tmp_path / "val.csv", tmp_path / "test.csv"
-    val.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
-    test.write_text("\n".join(lines[:1] + lines[4:7]) + "\n", encoding="utf-8")
-    small = ["--lite", str(folder), "--us", str(val), "--us-test", str(test)]
-    small += ["--us-test2", str(tmp_path / "no2.csv"), "--us-test3", str(tmp_path / "no3.csv")]
-    small += ["--sentfin", str(tmp_path / "none.csv"), "--stocknet", str(tmp_path / "no.csv")]
+    small = ["--lite", str(folder), *small_sets(tmp_path)]
     assert targets.main(small) == 0
     out = capsys.readouterr().out
     assert re.search(r"^US test\*, mixed +3 +6 ", out, re.M)
@@ -313,12 +315,7 @@ def test_the_script_scores_real_tweets_when_stocknet_is_there(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tweets, labels = _stocknet(tmp_path)
-    lines = targets.US_VAL.read_text(encoding="utf-8").splitlines()
-    val = tmp_path / "val.csv"
-    val.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
-    args = ["--us", str(val), "--us-test", str(val), "--us-test2", str(tmp_path / "no2.csv"),
-            "--us-test3", str(tmp_path / "no3.csv"), "--sentfin", str(tmp_path / "none.csv"),
-            "--stocknet", str(tweets)]
+    args = [*small_sets(tmp_path), "--stocknet", str(tweets)]  # the last --stocknet counts
     assert targets.main([*args, "--stocknet-labels", str(labels), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert list(report["sets"]) == ["us_val", "us_test", "stocknet"]
