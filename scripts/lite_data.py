@@ -16,11 +16,15 @@ training and inference read the same text.
 
 from __future__ import annotations
 
+import csv
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from engine.models import SymbolMatch
 from engine.sentiment.clean import clean_text
@@ -28,6 +32,36 @@ from engine.sentiment.target import Target, TargetStyle, model_input
 from scripts.sentfin import Headline
 
 LABELS = ("negative", "positive", "neutral")  # index = TFNS label value
+
+
+def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
+    texts: list[str] = []
+    labels: list[int] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            texts.append(row["text"])
+            labels.append(int(row["label"]))
+    return texts, np.asarray(labels, dtype=np.int64)
+
+
+def grouped_split(
+    cleaned: list[str], y: np.ndarray, test_size: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified hold-out over distinct cleaned texts; copies of a text stay together."""
+    from sklearn.model_selection import train_test_split
+
+    groups: dict[str, list[int]] = {}
+    for i, text in enumerate(cleaned):
+        groups.setdefault(text.lower(), []).append(i)
+    keys = list(groups)
+    group_label = [Counter(y[groups[k]].tolist()).most_common(1)[0][0] for k in keys]
+    train_keys, test_keys = train_test_split(
+        keys, test_size=test_size, stratify=group_label, random_state=seed
+    )
+    train = np.asarray(sorted(i for k in train_keys for i in groups[k]))
+    test = np.asarray(sorted(i for k in test_keys for i in groups[k]))
+    return train, test
+
 _CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z.]{0,9})\b")
 
 

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import json
 import random
 import sys
@@ -83,8 +82,10 @@ from engine.symbols import SymbolIndex  # noqa: E402
 from scripts.lite_data import (  # noqa: E402
     Example,
     encode,
+    grouped_split,
     headline_examples,
     joined_examples,
+    read_rows,
     sentfin_examples,
     tfns_company_headlines,
     tfns_target_examples,
@@ -100,35 +101,6 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment" / "tfns_train.csv"
 DEFAULT_FORMAL = ROOT / "benchmarks" / "data" / "formal_sentences.csv"
 DEFAULT_WORK = ROOT / "build" / "lite"
 US_VAL_NAME = "benchmarks/data/target_headlines.csv"
-
-
-def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
-    texts: list[str] = []
-    labels: list[int] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            texts.append(row["text"])
-            labels.append(int(row["label"]))
-    return texts, np.asarray(labels, dtype=np.int64)
-
-
-def grouped_split(
-    cleaned: list[str], y: np.ndarray, test_size: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified hold-out over distinct cleaned texts; copies of a text stay together."""
-    from sklearn.model_selection import train_test_split
-
-    groups: dict[str, list[int]] = {}
-    for i, text in enumerate(cleaned):
-        groups.setdefault(text.lower(), []).append(i)
-    keys = list(groups)
-    group_label = [Counter(y[groups[k]].tolist()).most_common(1)[0][0] for k in keys]
-    train_keys, test_keys = train_test_split(
-        keys, test_size=test_size, stratify=group_label, random_state=seed
-    )
-    train = np.asarray(sorted(i for k in train_keys for i in groups[k]))
-    test = np.asarray(sorted(i for k in test_keys for i in groups[k]))
-    return train, test
 
 
 # --- data ----------------------------------------------------------------------------------
