@@ -29,7 +29,7 @@ Sets (benchmarks/target_sets.py reads them):
   Target's start/end.
 - the SEntFiN test slice (scripts/sentfin.py: `split_of(title) == "test"`, never trained on):
   its mixed headlines, and all its entities. Skipped, with a note, when the data is absent.
-- stocknet tweets: 27 real tweets (stocknet, 2014-2016) naming two or more companies, labelled
+- stocknet tweets: 80 real tweets (stocknet, 2014-2016) naming two or more companies, labelled
   by hand from their text alone before any model was run on them
   (benchmarks/data/target_tweets_stocknet.csv holds ids and labels; the text is read from
   `--stocknet`, stocknet's tweets.csv under ../shared/data). Skipped, with a note, when absent.
