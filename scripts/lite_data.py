@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -34,13 +34,15 @@ from scripts.sentfin import Headline
 LABELS = ("negative", "positive", "neutral")  # index = TFNS label value
 
 
-def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
+def read_rows(path: Path, label: Callable[[str], int] = int) -> tuple[list[str], np.ndarray]:
+    """A `text,label` csv: the texts and their label indices (`label` reads one cell; TFNS
+    stores the index itself)."""
     texts: list[str] = []
     labels: list[int] = []
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             texts.append(row["text"])
-            labels.append(int(row["label"]))
+            labels.append(label(row["label"]))
     return texts, np.asarray(labels, dtype=np.int64)
 
 

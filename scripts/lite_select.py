@@ -3,7 +3,6 @@ offsets, and the figures (accuracy, macro F1, recall, confusion) recorded on the
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,19 +10,13 @@ from typing import Any
 import numpy as np
 
 from scripts.lite_data import LABELS as DATASET_LABELS
-from scripts.lite_data import Example
+from scripts.lite_data import Example, read_rows
 from scripts.lite_nn import torch_logits
 
 
 def read_formal(path: Path) -> tuple[list[str], np.ndarray]:
     """benchmarks/data/formal_sentences.csv: `text,label` with label a word."""
-    texts: list[str] = []
-    labels: list[int] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            texts.append(row["text"])
-            labels.append(DATASET_LABELS.index(row["label"].strip()))
-    return texts, np.asarray(labels, dtype=np.int64)
+    return read_rows(path, lambda word: DATASET_LABELS.index(word.strip()))
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
