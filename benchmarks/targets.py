@@ -41,8 +41,9 @@ set's errors (headline, company, expected, got) of the target-aware path (of the
 the model is not target-aware); `--errors-test` lists the test set's, for once a model is final
 (reading them to decide a change would make the test set a second validation set). `--json`
 prints everything as one JSON object instead of tables: `sets` maps each source (`us_val`,
-`us_test`, `us_test2`, `us_test3`, `sentfin`) to its parts (`mixed`, `controls` or `all`), and
-`errors` maps a source to its error list.
+`us_test`, `us_test2`, `us_test3`, `stocknet`, `sentfin`) to its parts (`mixed`, `controls` or
+`all`), `trained_on` lists the sets the model was trained on, and `errors` maps a source to
+its error list.
 """
 
 from __future__ import annotations
