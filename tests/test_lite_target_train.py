@@ -9,7 +9,6 @@ says so, so an earlier run without them is not reused.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # scripts/ is not an installed package
 
-from scripts.train_lite import Data, data_tag, for_recipe, parse_args  # noqa: E402
+from scripts.train_lite import Data, data_tag, for_recipe, headline_args, parse_args  # noqa: E402
 
 US_ROW = (
     '"Oracle soars on cloud backlog while Workday sinks","[{""symbol"": ""ORCL"", '
@@ -52,7 +51,7 @@ def test_a_spent_set_teaches_the_target_path_only(tmp_path: Path) -> None:
     base = _write_data(tmp_path)
     args = parse_args([*base, "--target-relations", "10",
                        "--target-train", str(tmp_path / "spent.csv")])
-    headline = Data(argparse.Namespace(**{**vars(args), "us_val": None, "target_train": []}))
+    headline = Data(headline_args(args))
     target = for_recipe(headline, args, 0)  # no made-up headlines: too few names here
     taught = _spent(target.examples("fit", "marked"))
     # each company marked where the headline names it, with its own label (positive = 1,
